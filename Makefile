@@ -1,0 +1,58 @@
+# inalab — the everyday commands. Build products go to build/, logs to logs/,
+# captures to pcaps/ (as in p4lang/tutorials).
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+P4C   ?= $(VENV)/bin/inalab-p4c
+CONFORMANCE ?= ../shared/conformance/p4c-v1model-stf
+
+.PHONY: all setup build test test-unit test-integration lint format conformance bench run stop clean
+
+all: build
+
+setup:
+	@scripts/setup-env.sh
+
+build: setup
+	@mkdir -p build
+	@for p in p4src/*.p4; do \
+	    [ -e "$$p" ] || continue; \
+	    n=$$(basename $$p .p4); \
+	    echo "p4c $$p -> build/$$n.json build/$$n.p4info.txtpb"; \
+	    $(P4C) --arch v1model --std p4-16 -I p4src -o build/$$n.json \
+	        --p4runtime-files build/$$n.p4info.txtpb $$p || exit 1; \
+	done
+
+# The test command (README.md, .ci/run): lint, then every test, unit and
+# integration. Integration tests need root (namespaces, Mininet).
+test: setup lint
+	$(PY) -m pytest -q
+
+test-unit: setup
+	$(PY) -m pytest -q -m "not integration and not mininet"
+
+test-integration: setup
+	$(PY) -m pytest -q -m "integration or mininet"
+
+lint: setup
+	$(VENV)/bin/ruff check inalab tests bench
+	$(VENV)/bin/ruff format --check inalab tests bench
+	$(VENV)/bin/mypy
+
+format: setup
+	$(VENV)/bin/ruff format inalab tests bench
+	$(VENV)/bin/ruff check --fix inalab tests bench
+
+# Run every (JSON, STF) pair of a directory on our switch: real p4c output.
+conformance: setup
+	$(VENV)/bin/inalab-stf --dir $(CONFORMANCE)
+
+bench: setup
+	@for b in bench/bench_*.py; do [ -e "$$b" ] && $(PY) $$b; done; true
+
+stop:
+	-@pkill -f 'inalab-switch' 2>/dev/null; true
+	-@[ -x /usr/bin/mn ] && mn -c >/dev/null 2>&1; true
+
+clean: stop
+	rm -rf build logs pcaps results

@@ -1,0 +1,1 @@
+"""inalab.compiler."""

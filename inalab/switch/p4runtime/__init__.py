@@ -1,0 +1,1 @@
+"""inalab.switch.p4runtime."""
