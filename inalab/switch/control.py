@@ -169,6 +169,8 @@ class Digest:
 
 DigestHandler = Callable[[Digest], None]
 TransmitHandler = Callable[[int, bytes], None]
+PacketInHandler = Callable[[bytes], None]
+IdleTimeoutHandler = Callable[[str, tuple[int, ...]], None]  # (table, expired entry handles)
 
 
 # --------------------------------------------------------------------------- the interface
@@ -227,7 +229,9 @@ class SwitchControl(Protocol):
         """Two bands (committed, peak) for a two-rate three-color meter."""
 
     def meter_get_rates(self, name: str, index: int) -> list[MeterRate]: ...
-    def direct_meter_set_rates(self, table: str, handle: int, rates: Sequence[MeterRate]) -> None: ...
+    def direct_meter_set_rates(
+        self, table: str, handle: int, rates: Sequence[MeterRate]
+    ) -> None: ...
     def direct_meter_get_rates(self, table: str, handle: int) -> list[MeterRate]: ...
 
     # registers --------------------------------------------------------------
@@ -273,3 +277,13 @@ class SwitchControl(Protocol):
 
     def set_transmit_handler(self, handler: TransmitHandler) -> None: ...
     def set_digest_handler(self, handler: DigestHandler | None) -> None: ...
+
+    def set_packet_in_handler(self, handler: PacketInHandler | None) -> None:
+        """Frames that egress on the CPU port go here (P4Runtime PacketIn) instead of
+        the transmit handler; with no handler they go to the transmit handler."""
+
+    def packet_out(self, data: bytes) -> None:
+        """A frame from the controller: enters ingress on the CPU port."""
+
+    def set_idle_timeout_handler(self, handler: IdleTimeoutHandler | None) -> None:
+        """Called (from a switch thread) with entries whose idle timeout expired."""
