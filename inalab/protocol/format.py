@@ -111,13 +111,13 @@ INA_FIELDS: tuple[Field, ...] = (
     Field(
         "bitmap",
         32,
-        "contributor bitmap: in a result, which worker bits were summed; in a contribution, 0",
+        "contributor bitmap: which worker bits a result (or a leaf's partial) sums; 0 from a worker",
         "worker_bitmap_t",
     ),
     Field(
         "contrib_count",
         8,
-        "number of contributions summed (1 in a worker's contribution)",
+        "contributions summed at the sending level (1 from a worker)",
         "contrib_count_t",
     ),
     Field(
@@ -243,6 +243,13 @@ CONSTANTS: tuple[Constant, ...] = (
         "61184: IANA dynamic range, above Linux's default ephemeral ports (32768-60999) "
         "so no host socket picks it by chance",
     ),
+    Constant(
+        "INA_PS_UDP_PORT",
+        0xEF01,
+        16,
+        "61185: fallback traffic to the parameter server (collisions, jobs without "
+        "aggregator); a different port so no switch on the way aggregates it again",
+    ),
     Constant("INA_MSG_CONTRIB", MsgType.CONTRIB, 8, "a contribution to a slot"),
     Constant("INA_MSG_RESULT", MsgType.RESULT, 8, "the aggregate of a completed slot"),
     Constant("INA_FLAG_SHADOW", Flag.SHADOW, 8, "bit 0: shadow set (slot copy) used"),
@@ -265,6 +272,7 @@ CONSTANTS: tuple[Constant, ...] = (
 )
 
 INA_UDP_PORT: int = CONSTANTS[0].value
+INA_PS_UDP_PORT: int = CONSTANTS[1].value
 
 
 def constant(name: str) -> int:

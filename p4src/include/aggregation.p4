@@ -1,0 +1,234 @@
+// In-network aggregation: SwitchML's scoreboard in v1model registers, with
+// ATP's best-effort sharing and two-level (leaf -> spine) aggregation.
+//
+// State per register cell (cell = shadow * INA_SLOTS + region base + slot):
+// K value registers, contributor bitmap, contribution count, max block
+// exponent, ECN-echo flag, owner tag (best-effort). See docs/dataplane.md for
+// the slot state machine.
+#ifndef __INA_AGGREGATION__
+#define __INA_AGGREGATION__
+
+#include "headers.p4"
+
+// value = (stored & keep_mask) + (packet & add_mask), written back to the
+// register and to the packet: keep 0 / add ~0 overwrites (first contribution),
+// keep ~0 / add ~0 adds, keep ~0 / add 0 reads (a result for a retransmission).
+#define INA_LANE_UPDATE(i) \
+    value_reg_##i.read(meta.lane_old, meta.cell); \
+    hdr.data.v##i = (meta.lane_old & meta.keep_mask) + (hdr.data.v##i & meta.add_mask); \
+    value_reg_##i.write(meta.cell, hdr.data.v##i);
+
+#define INA_VALUE_REGISTER(i) register<ina_value_t>(INA_CELLS) value_reg_##i;
+
+control Aggregation(inout headers_t hdr, inout metadata_t meta,
+                    inout standard_metadata_t standard_metadata) {
+    register<worker_bitmap_t>(INA_CELLS) bitmap_reg;
+    register<contrib_count_t>(INA_CELLS) count_reg;
+    register<block_exp_t>(INA_CELLS) exp_reg;
+    register<ina_flags_t>(INA_CELLS) ecn_reg;
+    register<owner_tag_t>(INA_CELLS) owner_reg;
+    INA_FOR_LANES(INA_VALUE_REGISTER)
+
+    counter(INA_EVENTS, CounterType.packets) ina_event_counter;
+    direct_counter(CounterType.packets_and_bytes) job_region_counter;
+
+    // ---- job admission: job id -> region of aggregator memory and delivery
+    action set_job_region(region_t region_base, region_t region_size, contrib_count_t n_workers,
+                          mcast_group_t mcast_grp, job_mode_t mode, ipv4_addr_t ps_addr,
+                          ipv4_addr_t upstream_addr) {
+        meta.region_base = region_base;
+        meta.region_size = region_size;
+        meta.n_workers = n_workers;
+        meta.mcast_grp = mcast_grp;
+        meta.mode = mode;
+        meta.ps_addr = ps_addr;
+        meta.upstream_addr = upstream_addr;
+    }
+
+    table job_region {
+        key = { hdr.ina.job_id: exact @name("job_id"); }
+        actions = { set_job_region; @defaultonly NoAction; }
+        default_action = NoAction();
+        counters = job_region_counter;
+        size = INA_MAX_JOBS;
+    }
+
+    // ---- membership: (job, ingress port) -> the sender's bit in the bitmap
+    action set_job_member(worker_id_t worker_index) {
+        meta.worker_mask = (worker_bitmap_t)1 << worker_index;
+    }
+
+    table job_member {
+        key = {
+            hdr.ina.job_id: exact @name("job_id");
+            standard_metadata.ingress_port: exact @name("ingress_port");
+        }
+        actions = { set_job_member; @defaultonly NoAction; }
+        default_action = NoAction();
+        size = INA_MAX_MEMBERS;
+    }
+
+    action update_values() {
+        INA_FOR_LANES(INA_LANE_UPDATE)
+    }
+
+    // The packet becomes the slot's aggregate (values already in hdr.data).
+    action load_aggregate_header() {
+        hdr.ina.bitmap = meta.bitmap_new;
+        hdr.ina.contrib_count = meta.count_new;
+        hdr.ina.block_exp = meta.exp_new;
+        hdr.ina.flags = (hdr.ina.flags & INA_FLAG_SHADOW) | meta.ecn_new;
+        hdr.udp.checksum = 0;
+    }
+
+    action send_upstream() {
+        hdr.ina.flags = hdr.ina.flags | INA_FLAG_UPSTREAM;
+        hdr.ipv4.dst_addr = meta.upstream_addr;
+        meta.route = 1;
+    }
+
+    action count_event(bit<8> event) {
+        ina_event_counter.count((bit<32>)event);
+    }
+
+    action reject(bit<8> reason) {
+        meta.drop = 1;
+        meta.drop_reason = reason;
+    }
+
+    apply {
+        if (!hdr.data.isValid() || hdr.ina.value_count != INA_LANES) {
+            reject(DROP_BAD_LANES);
+        } else if (!job_region.apply().hit) {
+            reject(DROP_UNKNOWN_JOB);
+        } else if (hdr.ina.msg_type == INA_MSG_RESULT) {
+            // A spine's result reaching a leaf: deliver to the leaf's workers.
+            if (meta.mode == JOB_MODE_LEAF) {
+                standard_metadata.mcast_grp = meta.mcast_grp;
+                hdr.udp.checksum = 0;
+                count_event(EVENT_RESULT_DOWN);
+            } else {
+                reject(DROP_BAD_MSG_TYPE);
+            }
+        } else if (hdr.ina.msg_type != INA_MSG_CONTRIB) {
+            reject(DROP_BAD_MSG_TYPE);
+        } else if (!job_member.apply().hit) {
+            reject(DROP_NOT_MEMBER);
+        } else {
+            // ---- locate the cell (region base added here, never by the host)
+            if (meta.mode == JOB_MODE_BEST_EFFORT) {
+                hash(meta.slot, HashAlgorithm.crc32, (region_t)0,
+                     { hdr.ina.job_id, hdr.ina.seq }, meta.region_size);
+                meta.cell = meta.region_base + meta.slot;
+                meta.other_cell = meta.cell;
+            } else {
+                meta.slot = (region_t)hdr.ina.slot_id;
+                if ((hdr.ina.flags & INA_FLAG_SHADOW) == 0) {
+                    meta.cell = meta.region_base + meta.slot;
+                    meta.other_cell = INA_SLOTS + meta.region_base + meta.slot;
+                } else {
+                    meta.cell = INA_SLOTS + meta.region_base + meta.slot;
+                    meta.other_cell = meta.region_base + meta.slot;
+                }
+            }
+            if (meta.slot >= meta.region_size || meta.region_base + meta.slot >= INA_SLOTS) {
+                reject(DROP_OUT_OF_REGION);
+            } else {
+                bitmap_reg.read(meta.bitmap_old, meta.cell);
+                count_reg.read(meta.count_old, meta.cell);
+                exp_reg.read(meta.exp_old, meta.cell);
+                ecn_reg.read(meta.ecn_old, meta.cell);
+                owner_reg.read(meta.owner_old, meta.cell);
+                meta.owner = ((owner_tag_t)hdr.ina.job_id << 32) | (owner_tag_t)hdr.ina.seq;
+
+                if (meta.mode == JOB_MODE_BEST_EFFORT && meta.bitmap_old != 0
+                        && meta.owner_old != meta.owner) {
+                    // ---- collision: the cell aggregates another block; the PS does this one.
+                    hdr.ina.flags = hdr.ina.flags | INA_FLAG_COLLISION;
+                    hdr.ipv4.dst_addr = meta.ps_addr;
+                    hdr.udp.dst_port = INA_PS_UDP_PORT;
+                    hdr.udp.checksum = 0;
+                    meta.route = 1;
+                    count_event(EVENT_COLLISION);
+                } else if ((meta.bitmap_old & meta.worker_mask) != 0) {
+                    // ---- retransmission: never added twice.
+                    if (meta.count_old == meta.n_workers) {
+                        meta.keep_mask = 0xFFFFFFFF;
+                        meta.add_mask = 0;
+                        update_values();
+                        meta.bitmap_new = meta.bitmap_old;
+                        meta.count_new = meta.count_old;
+                        meta.exp_new = meta.exp_old;
+                        meta.ecn_new = meta.ecn_old;
+                        load_aggregate_header();
+                        if (meta.mode == JOB_MODE_LEAF) {
+                            // the spine answers the leaf's resend with the result
+                            hdr.ina.flags = hdr.ina.flags | INA_FLAG_RESEND;
+                            send_upstream();
+                            count_event(EVENT_UPSTREAM_RESEND);
+                        } else {
+                            hdr.ina.msg_type = INA_MSG_RESULT;
+                            hdr.ina.flags = hdr.ina.flags | INA_FLAG_UNICAST;
+                            standard_metadata.egress_spec = standard_metadata.ingress_port;
+                            count_event(EVENT_RESULT_UNICAST);
+                        }
+                    } else {
+                        mark_to_drop(standard_metadata);
+                        count_event(EVENT_DUPLICATE);
+                    }
+                } else {
+                    // ---- a new contribution
+                    meta.add_mask = 0xFFFFFFFF;
+                    if (meta.bitmap_old == 0) {
+                        meta.keep_mask = 0;
+                        meta.count_new = 1;
+                        meta.exp_new = hdr.ina.block_exp;
+                        meta.ecn_new = 0;
+                    } else {
+                        meta.keep_mask = 0xFFFFFFFF;
+                        meta.count_new = meta.count_old + 1;
+                        meta.exp_new = meta.exp_old;
+                        if (hdr.ina.block_exp > meta.exp_old) {
+                            meta.exp_new = hdr.ina.block_exp;
+                        }
+                        meta.ecn_new = meta.ecn_old;
+                    }
+                    if (hdr.ipv4.ecn == ECN_CE) {
+                        meta.ecn_new = INA_FLAG_ECN_ECHO;
+                    }
+                    meta.bitmap_new = meta.bitmap_old | meta.worker_mask;
+                    update_values();
+                    if (meta.mode != JOB_MODE_BEST_EFFORT) {
+                        // This worker has the other set's result: free its bit there.
+                        bitmap_reg.read(meta.bitmap_other, meta.other_cell);
+                        bitmap_reg.write(meta.other_cell, meta.bitmap_other & ~meta.worker_mask);
+                    }
+                    if (meta.count_new == meta.n_workers) {
+                        load_aggregate_header();
+                        if (meta.mode == JOB_MODE_LEAF) {
+                            send_upstream();
+                            count_event(EVENT_UPSTREAM);
+                        } else {
+                            hdr.ina.msg_type = INA_MSG_RESULT;
+                            standard_metadata.mcast_grp = meta.mcast_grp;
+                            count_event(EVENT_COMPLETED);
+                        }
+                        if (meta.mode == JOB_MODE_BEST_EFFORT) {
+                            meta.bitmap_new = 0;  // free the cell for the next block
+                        }
+                    } else {
+                        mark_to_drop(standard_metadata);
+                        count_event(EVENT_ABSORBED);
+                    }
+                    bitmap_reg.write(meta.cell, meta.bitmap_new);
+                    count_reg.write(meta.cell, meta.count_new);
+                    exp_reg.write(meta.cell, meta.exp_new);
+                    ecn_reg.write(meta.cell, meta.ecn_new);
+                    owner_reg.write(meta.cell, meta.owner);
+                }
+            }
+        }
+    }
+}
+
+#endif  // __INA_AGGREGATION__

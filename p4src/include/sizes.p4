@@ -1,0 +1,48 @@
+// Every size and tunable constant of the INA program, with the reason for it.
+// Override at compile time: -DINA_LANES=64 -DINA_SLOTS=4096.
+#ifndef __INA_SIZES__
+#define __INA_SIZES__
+
+// K int32 values per packet. 32 values = 128 B payload keeps a packet well
+// under any MTU with headers; 64 halves the per-packet overhead for larger
+// MTUs. bmv2 has no loops, so each lane is unrolled (INA_FOR_LANES).
+#ifndef INA_LANES
+#define INA_LANES 32
+#endif
+
+// Aggregator slots per shadow set, shared by all jobs (the controller gives
+// each job a region [base, base+size)). 1024 = 8 concurrent jobs with
+// SwitchML's default window of 128 outstanding packets each.
+#ifndef INA_SLOTS
+#define INA_SLOTS 1024
+#endif
+
+// Register cells: two shadow sets of INA_SLOTS each, set s at [s*INA_SLOTS, (s+1)*INA_SLOTS).
+#define INA_CELLS (2 * INA_SLOTS)
+
+// Jobs the switch can hold at once (job_region entries): one per region of
+// at least 4 slots, no more.
+#define INA_MAX_JOBS 256
+
+// (job, ingress port) membership entries: 32 workers per job for the 256 jobs
+// would be 8192; a switch has far fewer ports than that, so 4096 suffices.
+#define INA_MAX_MEMBERS 4096
+
+// IPv4 routes and ECMP members: a small datacenter fabric.
+#define IPV4_LPM_SIZE 1024
+#define ECMP_SELECTOR_SIZE 1024
+// bits of the selector hash (bmv2 action_selector output width).
+#define ECMP_HASH_BITS 14
+
+// Hosts/gateways answered by proxy ARP, result destinations per port.
+#define ARP_PROXY_SIZE 1024
+#define PORT_TABLE_SIZE 512
+
+// drop simulator entries (ternary port x job).
+#define DROP_SIM_SIZE 256
+
+// The drop simulator draws random in [0, DROP_SIM_SCALE): a threshold of
+// DROP_SIM_SCALE drops everything, 0 nothing, p * DROP_SIM_SCALE drops p.
+#define DROP_SIM_SCALE 65536
+
+#endif  // __INA_SIZES__
