@@ -1,0 +1,112 @@
+"""AF_PACKET ports on real veth interfaces (namespaces made by the test; needs root)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from inalab.switch.impairment import Impairment, Impairments
+from inalab.switch.io_errors import PortError
+from inalab.switch.io_netns import VethLab
+from inalab.switch.ports import PortSet
+
+pytestmark = pytest.mark.integration
+
+MARK = b"inalab-test"
+
+
+class Crossover:
+    """Port 1 <-> port 2."""
+
+    def __init__(self) -> None:
+        self.tx: Callable[[int, bytes], None] | None = None
+        self.seen = 0
+
+    def set_transmit_handler(self, handler: Callable[[int, bytes], None]) -> None:
+        self.tx = handler
+
+    def receive(self, port: int, data: bytes) -> None:
+        self.seen += 1
+        assert self.tx is not None
+        self.tx(3 - port, data)
+
+
+@pytest.fixture
+def lab(require_root: None) -> Iterator[VethLab]:
+    with VethLab(2) as lab:
+        yield lab
+
+
+def _frame(i: int) -> bytes:
+    dst, src = bytes.fromhex("020000000002"), bytes.fromhex("020000000001")
+    return dst + src + b"\x88\xb5" + MARK + i.to_bytes(4, "big") + b"\x00" * 40
+
+
+def _collect(sock: socket.socket, want: int, timeout: float = 3.0) -> list[int]:
+    sock.settimeout(0.2)
+    got: list[int] = []
+    deadline = time.monotonic() + timeout
+    while len(got) < want and time.monotonic() < deadline:
+        try:
+            data = sock.recv(2048)
+        except TimeoutError:
+            continue
+        if data[14 : 14 + len(MARK)] == MARK:
+            got.append(int.from_bytes(data[14 + len(MARK) : 18 + len(MARK)], "big"))
+    return got
+
+
+def test_frames_cross_the_switch_in_order_and_own_transmissions_are_ignored(lab: VethLab) -> None:
+    sw = Crossover()
+    ports = PortSet(sw)  # type: ignore[arg-type]
+    for h in lab.hosts:
+        ports.add_interface(h.index, h.switch_iface)
+    ports.start()
+    try:
+        tx, rx = lab.socket(1), lab.socket(2)
+        for i in range(200):
+            tx.send(_frame(i))
+        assert _collect(rx, 200) == list(range(200))
+        time.sleep(0.2)
+        assert sw.seen == 200  # not 400: transmissions on port 2 are not read back
+        assert ports.stats()[1].rx_packets == 200 and ports.stats()[2].tx_packets == 200
+    finally:
+        ports.stop()
+
+
+def test_ingress_loss_at_a_port_shows_in_the_counts(lab: VethLab) -> None:
+    imps = Impairments(seed=42)
+    imps.set(1, "ingress", Impairment(loss=0.3))
+    sw = Crossover()
+    ports = PortSet(sw, imps)  # type: ignore[arg-type]
+    for h in lab.hosts:
+        ports.add_interface(h.index, h.switch_iface)
+    ports.start()
+    try:
+        tx, rx = lab.socket(1), lab.socket(2)
+        for i in range(1000):
+            tx.send(_frame(i))
+        c = None
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            c = imps.counters()[(1, "ingress")]
+            if c.frames >= 1000:
+                break
+            time.sleep(0.05)
+        assert c is not None and c.frames == 1000
+        got = _collect(rx, c.passed)
+        assert len(got) == c.passed == 1000 - c.lost_random
+        assert 220 < c.lost_random < 380
+    finally:
+        ports.stop()
+
+
+def test_down_interface_is_refused(lab: VethLab) -> None:
+    import subprocess
+
+    subprocess.run(["ip", "link", "set", lab.hosts[0].switch_iface, "down"], check=True)
+    with pytest.raises(PortError, match="is down"):
+        PortSet(Crossover()).add_interface(1, lab.hosts[0].switch_iface)  # type: ignore[arg-type]
