@@ -70,6 +70,7 @@ def test_bad_flags_raise_clear_errors(argv: str, message: str) -> None:
         parse_options(shlex.split(argv))
 
 
+@pytest.mark.integration
 def test_bad_flag_exits_1_with_one_line() -> None:
     r = _run("--no-p4", "--device-id", "x")
     assert r.returncode == 1
@@ -78,6 +79,7 @@ def test_bad_flag_exits_1_with_one_line() -> None:
     ]
 
 
+@pytest.mark.integration
 def test_unreadable_json_exits_1(tmp_path: Path) -> None:
     r = _run(str(tmp_path / "missing.json"), "--no-grpc", "--no-runtime")
     assert r.returncode == 1
@@ -85,6 +87,7 @@ def test_unreadable_json_exits_1(tmp_path: Path) -> None:
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.integration
 def test_unknown_interface_exits_1(tmp_path: Path) -> None:
     r = _run("--no-p4", "-i", "1@nosuch9", "--no-grpc", "--no-runtime")
     assert r.returncode == 1
@@ -93,6 +96,7 @@ def test_unknown_interface_exits_1(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.integration
 def test_bad_impairment_file_exits_1(tmp_path: Path) -> None:
     f = tmp_path / "imp.json"
     f.write_text('{"ports": {"1": {"ingress": {"loss": 2}}}}')
