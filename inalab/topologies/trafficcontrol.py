@@ -29,8 +29,9 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
 
 @functools.cache
 def _probe_netem() -> bool:
+    # A veth pair rather than a dummy interface: some kernels lack the dummy driver.
     name = f"inalnt{os.getpid() % 100000}"
-    if _run(["ip", "link", "add", name, "type", "dummy"]).returncode != 0:
+    if _run(["ip", "link", "add", name, "type", "veth", "peer", "name", f"{name}p"]).returncode:
         return False
     try:
         return (
@@ -42,7 +43,7 @@ def _probe_netem() -> bool:
 
 
 def netem_available() -> bool:
-    """Whether tc netem works on this kernel (probed once on a dummy interface).
+    """Whether tc netem works on this kernel (probed once on a throw-away veth).
 
     ``INALAB_NETEM=0`` or ``=1`` overrides the probe. Without root the probe
     fails and the answer is False."""

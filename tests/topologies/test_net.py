@@ -1,0 +1,128 @@
+"""Mininet networks built from specs (root; marked mininet)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from inalab.topologies.builders import single_rack
+from inalab.topologies.cleanup import interface_exists
+from inalab.topologies.errors import LeftoverRunError, PortInUseError, SwitchStartError
+from inalab.topologies.loader import topology_from_dict
+from inalab.topologies.net import InaNetwork
+from inalab.topologies.p4switch import P4Switch
+from inalab.topologies.runs import RunRecord, all_runs, pid_alive
+from inalab.topologies.spec import LinkProfile
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("INALAB_RUN_DIR", str(tmp_path / "runs"))
+    return tmp_path / "runs"
+
+
+def _tiny(switch: str = "tqs1") -> dict[str, object]:
+    return {
+        "name": "tiny",
+        "switches": [{"name": switch, "device_id": 7, "grpc_port": 50391, "program": None}],
+        "hosts": [
+            {"name": "tqh1", "ip": "10.0.9.1/24", "mac": "02:00:00:00:09:01", "rank": 0},
+            {"name": "tqh2", "ip": "10.0.9.2/24", "mac": "02:00:00:00:09:02", "role": "ps"},
+        ],
+        "links": [{"a": "tqh1", "b": switch}, {"a": "tqh2", "b": switch}],
+    }
+
+
+@pytest.mark.mininet
+def test_build_sets_up_hosts_links_and_tc_then_leaves_nothing(
+    run_dir: Path, tmp_path: Path, require_root: None
+) -> None:
+    link = LinkProfile(bw_mbit=20, queue_pkts=40, delay_ms=2, loss_pct=1)
+    topo = single_rack(2, program=None, host_link=link)
+    net = InaNetwork(topo, log_dir=tmp_path / "logs", pcap_dir=None, netem=False)
+    net.preflight()
+    try:
+        net.build()
+        h1 = net.host("h1")
+        assert h1.IP() == "10.0.1.1" and h1.MAC() == "02:00:00:00:01:01"
+        assert h1.offloads_off()
+        neigh = h1.cmd("ip neigh show dev h1-eth0")
+        assert "10.0.1.2 lladdr 02:00:00:00:01:02 PERMANENT" in neigh
+        assert "10.0.1.100 lladdr 02:00:00:00:01:64 PERMANENT" in neigh
+        for intf, node in (("s1-eth1", net.switch("s1")), ("h1-eth0", h1)):
+            qdiscs = node.cmd(f"tc qdisc show dev {intf}")
+            assert "htb 5: root" in qdiscs and "pfifo 10: parent 5:1 limit 40p" in qdiscs
+        impairment = (tmp_path / "logs" / "s1.impairment.json").read_text()
+        assert '"both"' in impairment and '"loss": 0.01' in impairment
+        (record,) = all_runs()
+        assert record.interfaces == ("s1-eth1", "s1-eth2", "s1-eth3")
+        shells = [net.host(h.name).shell.pid for h in topo.hosts]
+    finally:
+        net.stop()
+    assert not any(interface_exists(f"s1-eth{i}") for i in (1, 2, 3))
+    assert not any(pid_alive(p) for p in shells)
+    assert all_runs() == []
+
+
+@pytest.mark.mininet
+def test_preflight_names_leftovers(run_dir: Path, require_root: None) -> None:
+    topo = topology_from_dict(_tiny())
+    net = InaNetwork(topo)
+    # An interface where the switch's port would go, as a crash leaves it.
+    subprocess.run(
+        ["ip", "link", "add", "tqs1-eth1", "type", "veth", "peer", "name", "tqh1-eth0"], check=True
+    )
+    try:
+        with pytest.raises(LeftoverRunError, match="interfaces tqs1-eth1 already exist"):
+            net.preflight()
+        true = subprocess.Popen(["true"])
+        true.wait()
+        RunRecord(true.pid, "tiny", 0.0, interfaces=("tqs1-eth1",)).save()
+        with pytest.raises(
+            LeftoverRunError,
+            match=rf"crashed run of tiny \(pid {true.pid}\) left tqs1-eth1: run inalab-clean",
+        ):
+            net.preflight()
+    finally:
+        subprocess.run(["ip", "link", "del", "tqs1-eth1"], check=False)
+
+
+@pytest.mark.mininet
+def test_switch_refuses_a_busy_port(require_root: None, tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        sw = P4Switch("tqs2", device_id=8, grpc_port=port, log_dir=tmp_path, pcap_dir=None)
+        try:
+            with pytest.raises(
+                PortInUseError, match=f"switch tqs2: gRPC port {port} is already in use"
+            ):
+                sw.start()
+            assert sw.switch_pid is None
+        finally:
+            sw.terminate()
+
+
+@pytest.mark.mininet
+def test_switch_that_dies_reports_its_log(require_root: None, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    sw = P4Switch(
+        "tqs3", device_id=9, grpc_port=50393, json_path=bad, log_dir=tmp_path, pcap_dir=None
+    )
+    try:
+        with pytest.raises(SwitchStartError) as info:
+            sw.start()
+    finally:
+        sw.stop()
+        sw.terminate()
+    message = str(info.value)
+    assert "switch tqs3: inalab-switch exited with status" in message
+    assert "before listening on port 50393" in message
+    assert f"last lines of {tmp_path / 'tqs3.out'}" in message
+    assert "inalab-switch: error" in message
+    assert not sw.running()
