@@ -1,1 +1,7 @@
-"""inalab.switch.p4runtime."""
+"""inalab.switch.p4runtime: the switch's P4Runtime v1 gRPC server.
+
+Public API: :func:`inalab.switch.p4runtime.server.start_server` returning a
+:class:`~inalab.switch.p4runtime.server.P4RuntimeServer` (``.port``,
+``.stop(grace)``, ``.wait_for_termination()``). ``python -m
+inalab.switch.p4runtime`` serves an empty switch (see ``__main__``).
+"""

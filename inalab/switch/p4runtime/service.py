@@ -1,0 +1,260 @@
+"""The gRPC ``p4.v1.P4Runtime`` service of one switch.
+
+Write errors follow the spec's batch reporting: when any update fails the RPC
+status is UNKNOWN and its details (``grpc-status-details-bin``) hold one
+``p4.v1.Error`` per update, OK for those applied. Errors of the whole request
+(wrong device, not primary, no pipeline) are the RPC's own status code.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, status_pb2
+from p4.v1 import p4runtime_pb2, p4runtime_pb2_grpc
+
+from inalab.switch.control import SwitchControl
+from inalab.switch.p4runtime.arbitration import Arbitrator, StreamClient
+from inalab.switch.p4runtime.device import Device
+from inalab.switch.p4runtime.errors import P4RuntimeError, invalid
+from inalab.switch.p4runtime.request_log import RequestLog
+
+API_VERSION = "1.4.1"
+READ_CHUNK = 1000
+_TICK_S = 0.005
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+
+
+def _status_code(code: grpc.StatusCode) -> int:
+    value = code.value[0]
+    assert isinstance(value, int)
+    return value
+
+
+class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
+    def __init__(
+        self, switch: SwitchControl, device_id: int, request_log: RequestLog | None = None
+    ) -> None:
+        self.arbitrator = Arbitrator(device_id)
+        self.device = Device(switch, device_id, self._send_to_primaries)
+        self.request_log = request_log
+        self._streams: set[StreamClient] = set()
+        self._streams_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="p4rt-digest-timer", daemon=True)
+        self._ticker.start()
+
+    # plumbing ---------------------------------------------------------------------
+    def close(self) -> None:
+        self._closed.set()
+        with self._streams_lock:
+            for c in self._streams:
+                c.outbox.put(None)
+        self.device.detach()
+
+    def _tick(self) -> None:
+        while not self._closed.wait(_TICK_S):
+            try:
+                self.device.digests.tick()
+            except Exception:  # keep the timer alive whatever one tick hits
+                log.exception("digest timer")
+
+    def _send_to_primaries(self, msg: p4runtime_pb2.StreamMessageResponse) -> None:
+        for c in self.arbitrator.primaries():
+            c.send(msg)
+
+    def _check_device(self, device_id: int) -> None:
+        if device_id != self.device.device_id:
+            raise P4RuntimeError(
+                grpc.StatusCode.NOT_FOUND,
+                f"device id {device_id} is not this switch's ({self.device.device_id})",
+            )
+
+    def _guard(self, context: grpc.ServicerContext, fn: Callable[[], R]) -> R:
+        try:
+            return fn()
+        except P4RuntimeError as e:
+            context.abort(e.code, e.message)
+        except Exception as e:
+            log.exception("P4Runtime request failed")
+            context.abort(grpc.StatusCode.INTERNAL, f"internal error: {type(e).__name__}: {e}")
+        raise AssertionError("unreachable")
+
+    def _log(self, method: str, request: object) -> None:
+        if self.request_log is not None:
+            self.request_log.record(method, request)  # type: ignore[arg-type]
+
+    # RPCs -------------------------------------------------------------------------
+    def Capabilities(
+        self, request: p4runtime_pb2.CapabilitiesRequest, context: grpc.ServicerContext
+    ) -> p4runtime_pb2.CapabilitiesResponse:
+        return p4runtime_pb2.CapabilitiesResponse(p4runtime_api_version=API_VERSION)
+
+    def SetForwardingPipelineConfig(
+        self,
+        request: p4runtime_pb2.SetForwardingPipelineConfigRequest,
+        context: grpc.ServicerContext,
+    ) -> p4runtime_pb2.SetForwardingPipelineConfigResponse:
+        self._log("SetForwardingPipelineConfig", request)
+
+        def run() -> p4runtime_pb2.SetForwardingPipelineConfigResponse:
+            self._check_device(request.device_id)
+            self.arbitrator.check_primary(request.role, request.election_id)
+            self.device.set_pipeline(request.action, request.config)
+            return p4runtime_pb2.SetForwardingPipelineConfigResponse()
+
+        return self._guard(context, run)
+
+    def GetForwardingPipelineConfig(
+        self,
+        request: p4runtime_pb2.GetForwardingPipelineConfigRequest,
+        context: grpc.ServicerContext,
+    ) -> p4runtime_pb2.GetForwardingPipelineConfigResponse:
+        def run() -> p4runtime_pb2.GetForwardingPipelineConfigResponse:
+            self._check_device(request.device_id)
+            config = self.device.get_pipeline(request.response_type)
+            return p4runtime_pb2.GetForwardingPipelineConfigResponse(config=config)
+
+        return self._guard(context, run)
+
+    def Write(
+        self, request: p4runtime_pb2.WriteRequest, context: grpc.ServicerContext
+    ) -> p4runtime_pb2.WriteResponse:
+        self._log("Write", request)
+
+        def run() -> p4runtime_pb2.WriteResponse:
+            self._check_device(request.device_id)
+            self.arbitrator.check_primary(request.role, request.election_id)
+            if request.atomicity != p4runtime_pb2.WriteRequest.CONTINUE_ON_ERROR:
+                raise P4RuntimeError(
+                    grpc.StatusCode.UNIMPLEMENTED, "only CONTINUE_ON_ERROR atomicity is supported"
+                )
+            self.device.require_state()
+            errors: list[p4runtime_pb2.Error] = []
+            failed = 0
+            for update in request.updates:
+                try:
+                    self.device.write_update(update)
+                    errors.append(p4runtime_pb2.Error(canonical_code=code_pb2.OK))
+                except P4RuntimeError as e:
+                    failed += 1
+                    errors.append(
+                        p4runtime_pb2.Error(canonical_code=_status_code(e.code), message=e.message)
+                    )
+            if failed:
+                _set_batch_error(context, errors, failed)
+            return p4runtime_pb2.WriteResponse()
+
+        return self._guard(context, run)
+
+    def Read(
+        self, request: p4runtime_pb2.ReadRequest, context: grpc.ServicerContext
+    ) -> Iterator[p4runtime_pb2.ReadResponse]:
+        def run() -> list[p4runtime_pb2.Entity]:
+            self._check_device(request.device_id)
+            self.device.require_state()
+            out: list[p4runtime_pb2.Entity] = []
+            for entity in request.entities:
+                out += self.device.read_entity(entity)
+            return out
+
+        entities = self._guard(context, run)
+        for i in range(0, len(entities), READ_CHUNK):
+            yield p4runtime_pb2.ReadResponse(entities=entities[i : i + READ_CHUNK])
+        if not entities:
+            yield p4runtime_pb2.ReadResponse()
+
+    def StreamChannel(
+        self,
+        request_iterator: Iterator[p4runtime_pb2.StreamMessageRequest],
+        context: grpc.ServicerContext,
+    ) -> Iterator[p4runtime_pb2.StreamMessageResponse]:
+        client = StreamClient(peer=context.peer())
+        failure: list[P4RuntimeError] = []
+        with self._streams_lock:
+            self._streams.add(client)
+        if self._closed.is_set():
+            client.outbox.put(None)
+
+        def reader() -> None:
+            try:
+                for req in request_iterator:
+                    self._on_stream_request(client, req)
+            except P4RuntimeError as e:
+                failure.append(e)
+            except Exception:  # the client went away mid-read
+                pass
+            finally:
+                client.outbox.put(None)
+
+        context.add_callback(lambda: client.outbox.put(None))
+        threading.Thread(target=reader, name=f"p4rt-stream {client.peer}", daemon=True).start()
+        try:
+            while True:
+                msg = client.outbox.get()
+                if msg is None:
+                    break
+                yield msg
+        finally:
+            self.arbitrator.remove(client)
+            with self._streams_lock:
+                self._streams.discard(client)
+        if failure:
+            context.abort(failure[0].code, failure[0].message)
+
+    def _on_stream_request(
+        self, client: StreamClient, req: p4runtime_pb2.StreamMessageRequest
+    ) -> None:
+        kind = req.WhichOneof("update")
+        if kind == "arbitration":
+            self.arbitrator.arbitrate(client, req.arbitration)
+            return
+        if client.device_id is None:
+            raise P4RuntimeError(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "the first StreamChannel message must be an arbitration update",
+            )
+        if kind == "packet":
+            try:
+                if not self.arbitrator.is_primary(client):
+                    raise P4RuntimeError(
+                        grpc.StatusCode.PERMISSION_DENIED,
+                        "only the primary client may send packets",
+                    )
+                self.device.packet_out(req.packet)
+            except P4RuntimeError as e:
+                err = p4runtime_pb2.StreamMessageResponse()
+                err.error.canonical_code = _status_code(e.code)
+                err.error.message = e.message
+                err.error.packet_out.packet_out.CopyFrom(req.packet)
+                client.send(err)
+        elif kind == "digest_ack":
+            self.device.digests.on_ack(req.digest_ack)
+        else:
+            err = p4runtime_pb2.StreamMessageResponse()
+            bad = invalid(f"unsupported stream message {kind!r}")
+            err.error.canonical_code = _status_code(bad.code)
+            err.error.message = bad.message
+            client.send(err)
+
+
+def _set_batch_error(
+    context: grpc.ServicerContext, errors: list[p4runtime_pb2.Error], failed: int
+) -> None:
+    first = next(e for e in errors if e.canonical_code != code_pb2.OK)
+    message = f"{failed} of {len(errors)} updates failed; first: {first.message}"
+    status = status_pb2.Status(code=code_pb2.UNKNOWN, message=message)
+    for e in errors:
+        detail = any_pb2.Any()
+        detail.Pack(e)
+        status.details.append(detail)
+    context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
+    context.set_code(grpc.StatusCode.UNKNOWN)
+    context.set_details(message)
