@@ -91,16 +91,16 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
         ina_event_counter.count((bit<32>)event);
     }
 
-    action reject(bit<8> reason) {
+    action drop_packet(bit<8> reason) {
         meta.drop = 1;
         meta.drop_reason = reason;
     }
 
     apply {
         if (!hdr.data.isValid() || hdr.ina.value_count != INA_LANES) {
-            reject(DROP_BAD_LANES);
+            drop_packet(DROP_BAD_LANES);
         } else if (!job_region.apply().hit) {
-            reject(DROP_UNKNOWN_JOB);
+            drop_packet(DROP_UNKNOWN_JOB);
         } else if (hdr.ina.msg_type == INA_MSG_RESULT) {
             // A spine's result reaching a leaf: deliver to the leaf's workers.
             if (meta.mode == JOB_MODE_LEAF) {
@@ -108,12 +108,12 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                 hdr.udp.checksum = 0;
                 count_event(EVENT_RESULT_DOWN);
             } else {
-                reject(DROP_BAD_MSG_TYPE);
+                drop_packet(DROP_BAD_MSG_TYPE);
             }
         } else if (hdr.ina.msg_type != INA_MSG_CONTRIB) {
-            reject(DROP_BAD_MSG_TYPE);
+            drop_packet(DROP_BAD_MSG_TYPE);
         } else if (!job_member.apply().hit) {
-            reject(DROP_NOT_MEMBER);
+            drop_packet(DROP_NOT_MEMBER);
         } else {
             // ---- locate the cell (region base added here, never by the host)
             if (meta.mode == JOB_MODE_BEST_EFFORT) {
@@ -132,7 +132,7 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                 }
             }
             if (meta.slot >= meta.region_size || meta.region_base + meta.slot >= INA_SLOTS) {
-                reject(DROP_OUT_OF_REGION);
+                drop_packet(DROP_OUT_OF_REGION);
             } else {
                 bitmap_reg.read(meta.bitmap_old, meta.cell);
                 count_reg.read(meta.count_old, meta.cell);
