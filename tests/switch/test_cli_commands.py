@@ -1,0 +1,79 @@
+"""simple_switch_CLI-style commands against the real switch core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from inalab.switch.core import Switch
+from inalab.switch.io_control_commands import parse_value, run_command
+from inalab.switch.io_errors import RuntimeCommandError
+from inalab.switch.io_l3_program import l3_program
+from inalab.switch.io_process import SwitchOptions, SwitchProcess
+
+
+@pytest.fixture
+def proc() -> Iterator[SwitchProcess]:
+    sw = Switch()
+    sw.load_program(l3_program())
+    p = SwitchProcess(SwitchOptions(json_path=None, grpc_addr=None, runtime_addr=None), switch=sw)
+    p.start()
+    yield p
+    p.stop()
+
+
+def test_values() -> None:
+    assert parse_value("10.0.2.1") == 0x0A000201
+    assert parse_value("02:00:00:00:00:fe") == 0x0200000000FE
+    assert parse_value("0x1f") == 31 and parse_value("7") == 7
+    with pytest.raises(RuntimeCommandError, match="expected a number, IP or MAC"):
+        parse_value("ten")
+
+
+def test_table_add_dump_delete_and_default(proc: SwitchProcess) -> None:
+    out = run_command(proc, "table_add ipv4_lpm ipv4_forward 10.0.2.0/24 => 02:00:00:00:00:02 2")
+    assert out.startswith("Entry has been added with handle ")
+    handle = int(out.rsplit(" ", 1)[1])
+    assert proc.switch is not None
+    entries = proc.switch.table_entries("MyIngress.ipv4_lpm")
+    assert [(e.handle, e.action) for e in entries] == [(handle, entries[0].action)] and entries[
+        0
+    ].action.params == (0x020000000002, 2)  # type: ignore[union-attr]
+    dump = run_command(proc, "table_dump MyIngress.ipv4_lpm")
+    assert f"handle {handle}: 0xa000200/24 => MyIngress.ipv4_forward(0x20000000002, 0x2)" in dump
+    assert "default: MyIngress.drop()" in dump
+    run_command(proc, "table_set_default ipv4_lpm ipv4_forward 0 1")
+    assert proc.switch.table_get_default("MyIngress.ipv4_lpm").params == (0, 1)
+    run_command(proc, f"table_delete ipv4_lpm {handle}")
+    assert proc.switch.table_entries("MyIngress.ipv4_lpm") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("table_add nosuch a 1 => 2", "unknown table 'nosuch'"),
+        ("table_add ipv4_lpm ipv4_forward 10.0.0.0/8 => 1", "takes 2 parameter"),
+        ("table_add ipv4_lpm ipv4_forward 10.0.0.0 => 1 2", "expected VALUE/PREFIX_LEN"),
+        ("table_add ipv4_lpm ipv4_forward 10.0.0.0/8 1 2", "missing '=>'"),
+        ("table_add ipv4_lpm ipv4_forward 10.0.0.0/8 9/8 => 1 2", "has 1 key field"),
+        ("table_delete ipv4_lpm 77", "table_delete: EntryNotFoundError"),
+        ("register_read nosuch 0", "unknown register 'nosuch'"),
+        ("set_queue_depth x", "must be an integer"),
+    ],
+)
+def test_errors_are_one_line(proc: SwitchProcess, line: str, message: str) -> None:
+    with pytest.raises(RuntimeCommandError, match=message) as exc:
+        run_command(proc, line)
+    assert "\n" not in str(exc.value)
+
+
+def test_multicast_mirroring_and_queues(proc: SwitchProcess) -> None:
+    run_command(proc, "mc_mgrp_create 1")
+    node = int(run_command(proc, "mc_node_create 0 1 2").rsplit(" ", 1)[1])
+    run_command(proc, f"mc_node_associate 1 {node}")
+    assert f"group 1: node {node} rid 0 ports [1, 2]" in run_command(proc, "mc_dump")
+    run_command(proc, "mirroring_add 5 3")
+    assert proc.switch is not None and proc.switch.mirroring_get(5).port == 3
+    assert run_command(proc, "set_queue_depth 16 1") == "Queue depth set"
+    assert run_command(proc, "set_queue_rate 1000") == "Queue rate set"
