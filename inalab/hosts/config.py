@@ -2,7 +2,7 @@
 
 Example (all keys but ``job_id``, ``rank``, ``n_workers`` and ``server`` optional)::
 
-    {"job_id": 7, "rank": 0, "n_workers": 4, "server": "127.0.0.1:61184",
+    {"job_id": 7, "rank": 0, "n_workers": 4, "server": "127.0.0.1:61185",
      "via": "ps", "slots": 64, "lanes": 32, "loss_bound": 0.0, "deadline": 0.0,
      "timeout": 30.0, "multicast_group": 7, "paths": 4, "ecn": true,
      "importance": {"rule": "magnitude", "thresholds": [0.5, 0.1, 0.01]}}
@@ -81,7 +81,7 @@ class JobConfig:
     job_id: int
     rank: int
     n_workers: int
-    server: str  # "host[:port]" of the aggregator: the PS, or any address routed via the switch
+    server: str  # "host[:port]": the PS (port INA_PS_UDP_PORT), or an address via the switch
     via: str = "ps"  # "ps": aggregator supports flush requests; "switch": in-network
     slots: int = 64  # slots of the job's region = maximum window of outstanding packets
     window: int = 0  # initial window (0 = slots)
@@ -117,9 +117,9 @@ class JobConfig:
             raise bad(f"n_workers {self.n_workers} out of 1..{fmt.MAX_WORKERS}")
         if not 0 <= self.rank < self.n_workers:
             raise bad(f"rank {self.rank} out of 0..{self.n_workers - 1}")
-        parse_address(self.server)
         if self.via not in VIA_CHOICES:
             raise bad(f"via {self.via!r}: choose one of {VIA_CHOICES}")
+        parse_address(self.server)
         if not 1 <= self.slots <= fmt.field("slot_id").max_value + 1:
             raise bad(f"slots {self.slots} out of 1..{fmt.field('slot_id').max_value + 1}")
         if not 0 <= self.window <= self.slots:
@@ -157,7 +157,9 @@ class JobConfig:
 
     @property
     def server_address(self) -> tuple[str, int]:
-        return parse_address(self.server)
+        """``server`` with its default port: the PS port via a PS, the INA port via a switch."""
+        port = fmt.INA_PS_UDP_PORT if self.via == "ps" else fmt.INA_UDP_PORT
+        return parse_address(self.server, port)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], **overrides: Any) -> JobConfig:

@@ -179,7 +179,9 @@ class Aggregator:
 class ParameterServer:
     """An :class:`Aggregator` on a UDP socket; :meth:`start` runs it in a thread."""
 
-    def __init__(self, jobs: list[PsJob], listen: Address = ("0.0.0.0", fmt.INA_UDP_PORT)) -> None:
+    def __init__(
+        self, jobs: list[PsJob], listen: Address = ("0.0.0.0", fmt.INA_PS_UDP_PORT)
+    ) -> None:
         if not jobs:
             raise ConfigError("the PS needs at least one job (--job JOB_ID:N_WORKERS)")
         self.aggregator = Aggregator.for_jobs(jobs)

@@ -3,7 +3,7 @@
 Fields, widths, order and the UDP port come from :mod:`inalab.protocol.format`;
 the K int32 values follow the header as a list whose length is ``value_count``.
 ``Ether()/IP()/UDP(dport=INA_UDP_PORT)/INA(...)`` builds a packet, and a capture
-of INA traffic (either UDP port equal to ``INA_UDP_PORT``) dissects as INA.
+of INA traffic (either UDP port ``INA_UDP_PORT`` or ``INA_PS_UDP_PORT``) dissects as INA.
 """
 
 from __future__ import annotations
@@ -44,5 +44,6 @@ class INA(Packet):
         return pkt + pay
 
 
-bind_layers(UDP, INA, dport=fmt.INA_UDP_PORT)
-bind_layers(UDP, INA, sport=fmt.INA_UDP_PORT)
+for _port in (fmt.INA_UDP_PORT, fmt.INA_PS_UDP_PORT):
+    bind_layers(UDP, INA, dport=_port)
+    bind_layers(UDP, INA, sport=_port)
