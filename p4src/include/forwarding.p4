@@ -18,11 +18,6 @@ control Forwarding(inout headers_t hdr, inout metadata_t meta,
         hdr.ipv4.ttl = hdr.ipv4.ttl - 1;
     }
 
-    action route_miss() {
-        meta.drop = 1;
-        meta.drop_reason = DROP_NO_ROUTE;
-    }
-
     table ipv4_lpm {
         key = {
             hdr.ipv4.dst_addr: lpm @name("dst_addr");
@@ -33,15 +28,18 @@ control Forwarding(inout headers_t hdr, inout metadata_t meta,
             meta.flow_dport: selector;
             meta.spray: selector;
         }
-        actions = { set_nexthop; route_miss; }
+        actions = { set_nexthop; @defaultonly NoAction; }
         implementation = ecmp_selector;
-        default_action = route_miss();
         size = IPV4_LPM_SIZE;
     }
 
     apply {
         meta.flow_dst = hdr.ipv4.dst_addr;
-        ipv4_lpm.apply();
+        // (a table with an action selector has no settable default action)
+        if (!ipv4_lpm.apply().hit) {
+            meta.drop = 1;
+            meta.drop_reason = DROP_NO_ROUTE;
+        }
     }
 }
 
