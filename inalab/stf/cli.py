@@ -1,0 +1,87 @@
+"""``inalab-stf``: run STF tests on the inalab switch.
+
+inalab-stf prog.json prog.stf
+inalab-stf prog.p4 prog.stf
+inalab-stf --dir DIR            # every NAME.stf with NAME.json (or NAME.p4)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from inalab.stf.errors import StfError
+from inalab.stf.runner import StfResult, run_stf
+
+
+def _one(program: Path, stf: Path, verbose: bool) -> StfResult:
+    try:
+        return run_stf(program, stf)
+    except StfError as exc:
+        return StfResult(stf.name, False, (str(exc),))
+    except Exception as exc:  # any other failure of one test is that test's FAIL
+        return StfResult(stf.name, False, (f"{type(exc).__name__}: {exc}",))
+
+
+def _report(r: StfResult, label: str, verbose: bool) -> None:
+    print(f"{'PASS' if r.passed else 'FAIL'} {label}")
+    if not r.passed:
+        for e in r.errors[: 40 if not verbose else None]:
+            print(f"    {e}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="inalab-stf", description="Run p4c STF tests on the inalab switch"
+    )
+    ap.add_argument("program", nargs="?", help="bmv2 JSON (or .p4) program")
+    ap.add_argument("stf", nargs="?", help="STF test file")
+    ap.add_argument("--dir", help="run every NAME.stf with NAME.json (or NAME.p4) in DIR")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print the packet trace")
+    args = ap.parse_args(argv)
+    if args.verbose:
+        h = logging.StreamHandler(sys.stderr)
+        h.setFormatter(logging.Formatter("%(message)s"))
+        tl = logging.getLogger("inalab.switch.trace")
+        tl.addHandler(h)
+        tl.setLevel(logging.DEBUG)
+    if args.dir:
+        d = Path(args.dir)
+        if not d.is_dir():
+            print(f"inalab-stf: error: {d}: not a directory", file=sys.stderr)
+            return 2
+        passed = failed = 0
+        for stf in sorted(d.glob("*.stf")):
+            prog = stf.with_suffix(".json")
+            if not prog.exists():
+                prog = stf.with_suffix(".p4")
+            if not prog.exists():
+                print(f"FAIL {stf.stem}\n    no {stf.stem}.json or {stf.stem}.p4")
+                failed += 1
+                continue
+            r = _one(prog, stf, args.verbose)
+            _report(r, stf.stem, args.verbose)
+            if r.passed:
+                passed += 1
+            else:
+                failed += 1
+        print(f"{passed} passed, {failed} failed")
+        return 1 if failed else 0
+    if not args.program or not args.stf:
+        ap.print_usage(sys.stderr)
+        print("inalab-stf: error: give PROGRAM STF, or --dir DIR", file=sys.stderr)
+        return 2
+    prog, stf = Path(args.program), Path(args.stf)
+    for f in (prog, stf):
+        if not f.exists():
+            print(f"inalab-stf: error: {f}: no such file", file=sys.stderr)
+            return 2
+    r = _one(prog, stf, args.verbose)
+    _report(r, stf.stem, args.verbose)
+    return 0 if r.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

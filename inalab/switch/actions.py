@@ -1,0 +1,286 @@
+"""Actions: each bmv2 JSON action compiled once into a Python function ``f(p, d)``.
+
+``p`` is the packet (:class:`inalab.switch.packet.Packet`), ``d`` the action
+data tuple. Primitives are those of bmv2's core and simple_switch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inalab.switch.codegen import Source
+from inalab.switch.errors import JsonError
+from inalab.switch.expressions import ExprCompiler
+from inalab.switch.program import Layout
+
+
+class Names:
+    """Program objects as names in the generated code's namespace."""
+
+    def __init__(self) -> None:
+        self.registers: dict[str, tuple[str, int]] = {}  # name -> (global, width)
+        self.counters: dict[str, str] = {}
+        self.meters: dict[str, str] = {}
+        self.calcs: dict[str, str] = {}
+        self.drop_port = 511
+        self.sm: dict[str, int] = {}
+
+
+def header_type_of(lay: Layout, o: Any, path: str) -> str:
+    """Static header type name of a header-valued operand."""
+    t, v = o.get("type"), o.get("value")
+    if t in ("header", "regular"):
+        return lay.header(v, path).type_name
+    if t == "stack":
+        return lay.headers[lay.stacks[v][0]].type_name
+    if t == "expression":
+        if isinstance(v, dict) and "op" in v:
+            op = v["op"]
+            if op == "dereference_header_stack":
+                return lay.headers[lay.stacks[v["left"]["value"]][0]].type_name
+            if op == "?":
+                return header_type_of(lay, v["left"], path)
+            if op == "access_union_header":
+                return lay.headers[_union_member(lay, v, path)].type_name
+        return header_type_of(lay, v, path)
+    raise JsonError(path, f"cannot find the header type of operand {t!r}")
+
+
+def _union_member(lay: Layout, v: dict[str, Any], path: str) -> int:
+    lv = v["left"].get("value")
+    if isinstance(lv, str) and lv in lay.unions:
+        return lay.unions[lv][v["right"]]
+    if isinstance(lv, dict) and lv.get("op") == "dereference_union_stack":
+        us = lay.union_stacks[lv["left"]["value"]]
+        return lay.unions[us[0]][v["right"]]
+    raise JsonError(path, "cannot resolve the union member")
+
+
+class ActionCompiler:
+    def __init__(self, lay: Layout, ex: ExprCompiler, names: Names) -> None:
+        self.lay = lay
+        self.ex = ex
+        self.names = names
+
+    # ---------------------------------------------------------------- lvalues
+    def lvalue(self, o: Any, path: str) -> tuple[str, int, int | None]:
+        """(target source, width, static slot or None); width 0 = varbit."""
+        t, v = o.get("type"), o.get("value")
+        if t == "field":
+            if v[1] == "$valid$":
+                h = self.lay.header(v[0], path)
+                return f"V[{h.id}]", 1, None
+            slot, w, _ = self.lay.field_slot(v[0], v[1], path)
+            return f"F[{slot}]", w, slot
+        if t == "stack_field":
+            stack = self.lay.stacks[v[0]]
+            h0 = self.lay.headers[stack[0]]
+            fi = self.lay.field_index(h0, v[1], path)
+            return f"F[B[{self.ex.stack_last(v[0], path)}] + {fi}]", h0.fields[fi][1], None
+        if t == "expression" and isinstance(v, dict) and v.get("op") == "access_field":
+            hid = self.ex.header_id(v["left"], path)
+            ht = self.lay.header_types[header_type_of(self.lay, v["left"], path)]
+            fi = v["right"]
+            w = ht["fields"][fi][1]
+            return f"F[B[{hid}] + {fi}]", 0 if w == "*" else w, None
+        if t == "expression":
+            return self.lvalue(v, path)
+        raise JsonError(path, f"cannot assign to operand of type '{t}'")
+
+    def hid(self, o: Any, path: str) -> str:
+        return self.ex.header_id(o, path)
+
+    # ---------------------------------------------------------------- actions
+    def compile_action(self, src: Source, fname: str, action: dict[str, Any], path: str) -> None:
+        prims = action.get("primitives", [])
+        if not isinstance(prims, list):
+            raise JsonError(path, "'primitives' must be a list")
+        src.add(f"def {fname}(p, d):")
+        src.indent()
+        src.add("F = p.F; V = p.V")
+        jumps = any(pr.get("op") in ("_jump", "_jump_if_zero") for pr in prims)
+        if jumps:
+            src.add("pc = 0")
+            src.add("while True:")
+            src.indent()
+            for i, pr in enumerate(prims):
+                src.add(f"{'if' if i == 0 else 'elif'} pc == {i}:")
+                src.indent()
+                self.primitive(src, pr, f"{path}.primitives[{i}]", pc=i)
+                src.dedent()
+            src.add("else:")
+            src.add("    return")
+            src.dedent()
+        else:
+            for i, pr in enumerate(prims):
+                self.primitive(src, pr, f"{path}.primitives[{i}]", pc=None)
+        src.add("return")
+        src.dedent()
+
+    def primitive(self, src: Source, pr: dict[str, Any], path: str, pc: int | None) -> None:
+        op = pr.get("op")
+        params = pr.get("parameters", [])
+        e = self.ex.operand
+        nxt = f"pc = {pc + 1}" if pc is not None else None
+
+        def done() -> None:
+            if nxt:
+                src.add(nxt)
+
+        def need(n: int) -> None:
+            if len(params) < n:
+                raise JsonError(path, f"primitive '{op}' needs {n} parameters, got {len(params)}")
+
+        if op == "_jump":
+            need(1)
+            src.add(f"pc = {int(params[0]['value'], 16)}")
+            return
+        if op == "_jump_if_zero":
+            need(2)
+            src.add(
+                f"pc = {int(params[1]['value'], 16)} if not ({e(params[0], path)}) else {pc + 1 if pc is not None else 0}"
+            )
+            return
+        if op in ("assign", "modify_field"):
+            need(2)
+            tgt, w, _slot = self.lvalue(params[0], path)
+            val = e(params[1], path)
+            if w == 0:
+                src.add(f"{tgt} = {val}")
+            elif tgt.startswith("V["):
+                src.add(f"{tgt} = 1 if {val} else 0")
+            else:
+                src.add(f"{tgt} = ({val}) & {(1 << w) - 1}")
+        elif op == "assign_VL":
+            need(2)
+            dst = params[0]["value"]
+            srcf = params[1]["value"]
+            ds, _, _ = self.lay.field_slot(dst[0], dst[1], path)
+            ss, _, _ = self.lay.field_slot(srcf[0], srcf[1], path)
+            src.add(f"F[{ds}] = F[{ss}]; p.vl[{ds}] = p.vl.get({ss}, 0)")
+        elif op == "assign_header":
+            need(2)
+            d, s = self.hid(params[0], path), self.hid(params[1], path)
+            ht = self.lay.header_types[header_type_of(self.lay, params[0], path)]
+            n = len(ht["fields"])
+            src.add(f"_copy_hdr(p, {d}, {s}, {n})")
+        elif op == "assign_union":
+            need(2)
+            du, su = params[0]["value"], params[1]["value"]
+            for h1, h2 in zip(self.lay.unions[du], self.lay.unions[su], strict=True):
+                src.add(f"_copy_hdr(p, {h1}, {h2}, {self.lay.headers[h1].nfields})")
+        elif op in ("assign_header_stack", "assign_union_stack"):
+            need(2)
+            if op == "assign_header_stack":
+                dst_ids = self.lay.stacks[params[0]["value"]]
+                src_ids = self.lay.stacks[params[1]["value"]]
+                for ha, hb in zip(dst_ids, src_ids, strict=True):
+                    src.add(f"_copy_hdr(p, {ha}, {hb}, {self.lay.headers[ha].nfields})")
+                src.add(
+                    f"p.NX[{self.lay.stack_ids[params[0]['value']]}] = p.NX[{self.lay.stack_ids[params[1]['value']]}]"
+                )
+            else:
+                for ua, ub in zip(
+                    self.lay.union_stacks[params[0]["value"]],
+                    self.lay.union_stacks[params[1]["value"]],
+                    strict=True,
+                ):
+                    for x, y in zip(self.lay.unions[ua], self.lay.unions[ub], strict=True):
+                        src.add(f"_copy_hdr(p, {x}, {y}, {self.lay.headers[x].nfields})")
+        elif op in ("add_header", "setValid"):
+            need(1)
+            src.add(f"_add_header(p, {self.hid(params[0], path)})")
+        elif op in ("remove_header", "setInvalid"):
+            need(1)
+            src.add(f"V[{self.hid(params[0], path)}] = 0")
+        elif op in ("push", "pop"):
+            need(2)
+            name = params[0]["value"]
+            sid, _ = self.ex.stack_ref(name, path)
+            src.add(f"_stack_{op}(p, {sid}, {e(params[1], path)})")
+        elif op == "exit":
+            src.add("p.exit = True")
+            src.add("return")
+            return
+        elif op in ("mark_to_drop", "drop"):
+            src.add(f"F[{self.names.sm['egress_spec']}] = {self.names.drop_port}")
+            src.add(f"F[{self.names.sm['mcast_grp']}] = 0")
+        elif op == "register_read":
+            need(3)
+            tgt, w, _ = self.lvalue(params[0], path)
+            rg, _rw = self._reg(params[1], path)
+            src.add(f"_i = {e(params[2], path)}")
+            src.add(f"{tgt} = ({rg}[_i] if 0 <= _i < len({rg}) else 0) & {(1 << w) - 1}")
+        elif op == "register_write":
+            need(3)
+            rg, rw = self._reg(params[0], path)
+            src.add(f"_i = {e(params[1], path)}")
+            src.add(f"if 0 <= _i < len({rg}): {rg}[_i] = ({e(params[2], path)}) & {(1 << rw) - 1}")
+        elif op == "count":
+            need(2)
+            c = self._named(self.names.counters, params[0], "counter", path)
+            src.add(f"{c}.count({e(params[1], path)}, p.in_len)")
+        elif op == "execute_meter":
+            need(3)
+            m = self._named(self.names.meters, params[0], "meter", path)
+            tgt, w, _ = self.lvalue(params[2], path)
+            src.add(f"{tgt} = {m}.execute({e(params[1], path)}, p.in_len) & {(1 << w) - 1}")
+        elif op == "modify_field_with_hash_based_offset":
+            need(4)
+            tgt, w, _ = self.lvalue(params[0], path)
+            calc = self._named(self.names.calcs, params[2], "calculation", path)
+            src.add(f"_sz = {e(params[3], path)}")
+            src.add(f"_h = {calc}(p)")
+            src.add(f"{tgt} = ({e(params[1], path)} + (_h % _sz if _sz else _h)) & {(1 << w) - 1}")
+        elif op == "modify_field_rng_uniform":
+            need(3)
+            tgt, w, _ = self.lvalue(params[0], path)
+            src.add(f"{tgt} = _rand({e(params[1], path)}, {e(params[2], path)}) & {(1 << w) - 1}")
+        elif op == "generate_digest":
+            need(2)
+            src.add(f"p.digests.append({e(params[1], path)})")
+        elif op == "clone_ingress_pkt_to_egress":
+            need(1)
+            fl = e(params[1], path) if len(params) > 1 else "0"
+            src.add(f"p.clone_i2e = ({e(params[0], path)}, {fl})")
+        elif op == "clone_egress_pkt_to_egress":
+            need(1)
+            fl = e(params[1], path) if len(params) > 1 else "0"
+            src.add(f"p.clone_e2e = ({e(params[0], path)}, {fl})")
+        elif op == "resubmit":
+            fl = e(params[0], path) if params else "0"
+            src.add(f"p.resubmit = {fl}")
+        elif op == "recirculate":
+            fl = e(params[0], path) if params else "0"
+            src.add(f"p.recirculate = {fl}")
+        elif op == "truncate":
+            need(1)
+            src.add(f"p.truncate = {e(params[0], path)}")
+        elif op == "log_msg":
+            need(1)
+            fmt = params[0].get("value")
+            args: list[str] = []
+            if len(params) > 1:
+                vec = params[1].get("value") or []
+                args = [e(a, path) for a in vec]
+            src.add(f"_log_msg(p, {fmt!r}, [{', '.join(args)}])")
+        elif op in ("assert", "assume"):
+            need(1)
+            src.add(f"if not ({e(params[0], path)}): _assert_fail(p, {op!r}, {path!r})")
+        elif op == "no_op":
+            pass
+        else:
+            raise JsonError(path, f"unknown primitive '{op}'")
+        done()
+
+    def _reg(self, o: Any, path: str) -> tuple[str, int]:
+        name = o.get("value")
+        if name not in self.names.registers:
+            raise JsonError(path, f"unknown register array '{name}'")
+        return self.names.registers[name]
+
+    def _named(self, table: dict[str, str], o: Any, kind: str, path: str) -> str:
+        name = o.get("value")
+        if name not in table:
+            raise JsonError(path, f"unknown {kind} '{name}'")
+        return table[name]

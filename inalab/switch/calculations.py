@@ -1,0 +1,68 @@
+"""``calculations``: byte buffers built from field lists, fed to a hash algorithm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inalab.switch.codegen import Source
+from inalab.switch.errors import JsonError
+from inalab.switch.hashes import ALGORITHMS
+from inalab.switch.program import Layout
+
+
+def gen_field_bits(src: Source, lay: Layout, items: list[Any], path: str) -> None:
+    """Emit code leaving the concatenation of ``items`` in ``x`` (``n`` bits)."""
+    src.add("x = 0")
+    src.add("n = 0")
+    for k, it in enumerate(items):
+        ip = f"{path}.input[{k}]"
+        t, v = it.get("type"), it.get("value")
+        if t == "field":
+            h = lay.header(v[0], ip)
+            if v[1] == "$valid$":
+                src.add(f"x = (x << 1) | V[{h.id}]")
+                src.add("n += 1")
+                continue
+            slot, w, _ = lay.field_slot(v[0], v[1], ip)
+            if w == 0:
+                src.add(f"w = p.vl.get({slot}, 0)")
+                src.add(f"x = (x << w) | F[{slot}]")
+                src.add("n += w")
+            else:
+                src.add(f"x = (x << {w}) | F[{slot}]")
+                src.add(f"n += {w}")
+        elif t == "hexstr":
+            w = int(it.get("bitwidth", 0))
+            val = int(v, 16) & ((1 << w) - 1)
+            src.add(f"x = (x << {w}) | {val}")
+            src.add(f"n += {w}")
+        elif t == "header":
+            h = lay.header(v, ip)
+            src.add(f"if V[{h.id}]:")
+            src.indent()
+            for i, (_, w, _) in enumerate(h.fields):
+                if w:
+                    src.add(f"x = (x << {w}) | F[{h.base + i}]")
+                    src.add(f"n += {w}")
+            src.dedent()
+        elif t == "payload":
+            src.add("pl = p.payload()")
+            src.add("x = (x << (8 * len(pl))) | int.from_bytes(pl, 'big')")
+            src.add("n += 8 * len(pl)")
+        else:
+            raise JsonError(ip, f"unsupported calculation input type '{t}'")
+
+
+def gen_calculation(src: Source, lay: Layout, calc: dict[str, Any], fname: str, path: str) -> str:
+    """Emit ``def fname(p) -> int`` computing the calculation; returns the algo global name."""
+    algo = calc.get("algo")
+    if algo not in ALGORITHMS:
+        raise JsonError(path, f"unsupported hash algorithm '{algo}'")
+    src.add(f"def {fname}(p):")
+    src.indent()
+    src.add("F = p.F; V = p.V")
+    gen_field_bits(src, lay, calc.get("input", []), path)
+    src.add("pad = (-n) % 8")
+    src.add(f"return ALG_{algo}((x << pad).to_bytes((n + pad) // 8, 'big'))")
+    src.dedent()
+    return f"ALG_{algo}"

@@ -1,0 +1,251 @@
+"""The v1model packet path of :class:`inalab.switch.core.Switch`.
+
+Ingress: parser, verify checksum, ingress control, then simple_switch's
+end-of-ingress order (I2E clone, digest, resubmit, multicast, drop, unicast
+enqueue). Egress: egress control, then E2E clone, drop, compute checksum and
+deparse, recirculate, transmit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from typing import TYPE_CHECKING
+
+from inalab.switch.errors import PacketError, ParserError
+from inalab.switch.packet import Packet
+
+if TYPE_CHECKING:
+    from inalab.switch.core import Switch
+    from inalab.switch.loader import Program
+
+trace = logging.getLogger("inalab.switch.trace")
+
+NORMAL, CLONE_I2E, CLONE_E2E, COALESCED, RECIRC, REPLICATION, RESUBMIT = range(7)
+MAX_LOOPS = 64
+
+
+def _new_packet(sw: Switch, prog: Program, data: bytes) -> Packet:
+    sw._pid += 1
+    return Packet([0] * prog.nslots, prog.v_template[:], [0] * prog.nstacks, data, sw._pid)
+
+
+def _parse(prog: Program, p: Packet, tr: bool) -> None:
+    st = prog.parse_init
+    try:
+        while st is not None:
+            st = st(p)
+    except ParserError as e:
+        p.F[prog.sm["parser_error"]] = e.code
+        if tr:
+            trace.debug("[%d.%d] Parser error: %s", p.pid, p.copy, e.name)
+    except PacketError as e:
+        if tr:
+            trace.debug("[%d.%d] Parser fault: %s", p.pid, p.copy, e)
+
+
+def _reset_metadata(prog: Program, p: Packet) -> None:
+    F = p.F
+    for a, b in prog.metadata_slices:
+        F[a:b] = [0] * (b - a)
+
+
+def _run(prog: Program, pipeline: str, p: Packet) -> None:
+    n = prog.pipeline_init.get(pipeline)
+    while n is not None:
+        n = n(p)
+        if p.exit:
+            break
+    p.exit = False
+
+
+def run_ingress(
+    sw: Switch, port: int, data: bytes, itype: int = NORMAL, src: Packet | None = None, fl: int = 0
+) -> None:
+    prog = sw.prog
+    assert prog is not None
+    tr = sw._set_trace()
+    sm = prog.sm
+    # work items: (data, ingress port, instance type, preserved-from packet, field list id)
+    work: deque[tuple[bytes, int, int, Packet | None, int]] = deque([(data, port, itype, src, fl)])
+    loops = 0
+    while work:
+        data, port, itype, src, fl = work.popleft()
+        loops += 1
+        if loops > MAX_LOOPS:
+            sw._drop(None, "too many resubmit/recirculate rounds")
+            return
+        p = _new_packet(sw, prog, data)
+        F = p.F
+        if src is not None:
+            f = prog.field_lists.get(fl)
+            if f is not None:
+                f(p, src)
+        F[sm["ingress_port"]] = port
+        F[sm["instance_type"]] = itype
+        F[sm["packet_length"]] = len(data)
+        F[sm["ingress_global_timestamp"]] = sw.now_us() & 0xFFFFFFFFFFFF
+        if tr:
+            trace.debug("[%d.%d] Processing packet received on port %d", p.pid, p.copy, port)
+        _parse(prog, p, tr)
+        for cs in prog.checksums:
+            if cs.verify and cs.cond(p) and (cs.calc(p) & ((1 << cs.width) - 1)) != F[cs.slot]:
+                F[sm["checksum_error"]] = 1
+                if tr:
+                    trace.debug("[%d.%d] Checksum '%s' verification failed", p.pid, p.copy, cs.name)
+        try:
+            _run(prog, "ingress", p)
+        except PacketError as e:
+            sw._error(p, e)
+            sw._drop(p, f"fault in ingress: {e}")
+            continue
+        # ---- end of ingress, in simple_switch's order
+        if p.clone_i2e is not None:
+            session, cfl = p.clone_i2e
+            s = sw.pre.sessions.get(session)
+            if s is not None:
+                c = _new_packet(sw, prog, data)
+                c.pid, c.copy = p.pid, p.copy + 1
+                _parse(prog, c, False)
+                _reset_metadata(prog, c)
+                f = prog.field_lists.get(cfl)
+                if f is not None:
+                    f(c, p)
+                c.F[sm["instance_type"]] = CLONE_I2E
+                c.F[sm["ingress_port"]] = port
+                c.F[sm["packet_length"]] = len(data)
+                c.truncate = s.truncate
+                if tr:
+                    trace.debug(
+                        "[%d.%d] Cloning packet at ingress to session %d", p.pid, p.copy, session
+                    )
+                work.extend(_to_session(sw, prog, c, s.port, s.mc_group))
+        for lid in p.digests:
+            ll = prog.learn_lists.get(lid)
+            if ll is not None:
+                sw._emit_digest(ll[0], lid, ll[1](p))
+        if p.resubmit is not None:
+            if tr:
+                trace.debug("[%d.%d] Resubmitting packet", p.pid, p.copy)
+            work.append((data, port, RESUBMIT, p, p.resubmit))
+            continue
+        mgid = F[sm["mcast_grp"]]
+        if mgid:
+            if tr:
+                trace.debug("[%d.%d] Multicast to group %d", p.pid, p.copy, mgid)
+            work.extend(_multicast(sw, prog, p, mgid, REPLICATION))
+            continue
+        egress = F[sm["egress_spec"]]
+        if egress == sw.drop_port:
+            sw._drop(p, "egress_spec is the drop port at the end of ingress")
+            continue
+        if tr:
+            trace.debug("[%d.%d] Egress port is %d", p.pid, p.copy, egress)
+        work.extend(enqueue(sw, prog, egress, p))
+
+
+Item = tuple[bytes, int, int, "Packet | None", int]
+
+
+def _multicast(sw: Switch, prog: Program, p: Packet, mgid: int, itype: int | None) -> list[Item]:
+    sm = prog.sm
+    more: list[Item] = []
+    for rid, port in sw.pre.replicas(mgid):
+        q = p.clone()
+        q.copy = p.copy + 1
+        q.F[sm["egress_rid"]] = rid
+        if itype is not None:
+            q.F[sm["instance_type"]] = itype
+        more.extend(enqueue(sw, prog, port, q))
+    return more
+
+
+def _to_session(
+    sw: Switch, prog: Program, c: Packet, port: int | None, group: int | None
+) -> list[Item]:
+    more: list[Item] = []
+    if group is not None:
+        more.extend(_multicast(sw, prog, c, group, None))
+    if port is not None:
+        more.extend(enqueue(sw, prog, port, c))
+    return more
+
+
+def enqueue(sw: Switch, prog: Program, port: int, p: Packet) -> list[Item]:
+    """Queue ``p`` for ``port``; with an unlimited port run egress now. Returns recirculations."""
+    tm = sw.tm
+    prio = tm.queue_index(p.F[prog.sm["priority"]])
+    if tm.unlimited(port):
+        tm.count_inline(port, prio)
+        return run_egress(sw, port, p, sw.now_us(), 0, 0)
+    if tm.enqueue(port, prio, p, sw.now_us()) is None:
+        sw._drop(p, f"queue full (port {port}, priority {prio})")
+    return []
+
+
+def run_egress(
+    sw: Switch, port: int, p: Packet, enq_us: int, enq_depth: int, deq_depth: int
+) -> list[Item]:
+    prog = sw.prog
+    assert prog is not None
+    sm = prog.sm
+    F = p.F
+    tr = trace.isEnabledFor(logging.DEBUG)
+    now = sw.now_us()
+    F[sm["egress_port"]] = port
+    F[sm["egress_spec"]] = 0
+    F[sm["enq_timestamp"]] = enq_us & 0xFFFFFFFF
+    F[sm["enq_qdepth"]] = enq_depth
+    F[sm["deq_qdepth"]] = deq_depth
+    F[sm["deq_timedelta"]] = (now - enq_us) & 0xFFFFFFFF
+    F[sm["egress_global_timestamp"]] = now & 0xFFFFFFFFFFFF
+    try:
+        _run(prog, "egress", p)
+    except PacketError as e:
+        sw._error(p, e)
+        sw._drop(p, f"fault in egress: {e}")
+        return []
+    more: list[Item] = []
+    if p.clone_e2e is not None:
+        session, cfl = p.clone_e2e
+        p.clone_e2e = None
+        s = sw.pre.sessions.get(session)
+        if s is not None:
+            c = p.clone()
+            c.copy = p.copy + 1
+            c.clone_e2e = None
+            _reset_metadata(prog, c)
+            f = prog.field_lists.get(cfl)
+            if f is not None:
+                f(c, p)
+            c.F[sm["instance_type"]] = CLONE_E2E
+            c.F[sm["packet_length"]] = F[sm["packet_length"]]
+            c.truncate = s.truncate
+            if tr:
+                trace.debug(
+                    "[%d.%d] Cloning packet at egress to session %d", p.pid, p.copy, session
+                )
+            more = _to_session(sw, prog, c, s.port, s.mc_group)
+    if F[sm["egress_spec"]] == sw.drop_port:
+        sw._drop(p, "egress_spec is the drop port at the end of egress")
+        return more
+    for cs in prog.checksums:
+        if cs.update and cs.cond(p):
+            F[cs.slot] = cs.calc(p) & ((1 << cs.width) - 1)
+    out = prog.deparse(p)
+    if p.recirculate is not None:
+        if tr:
+            trace.debug("[%d.%d] Recirculating packet", p.pid, p.copy)
+        more.append((out, F[sm["ingress_port"]], RECIRC, p, p.recirculate))
+        return more
+    if p.truncate is not None and p.truncate < len(out):
+        out = out[: p.truncate]
+    if tr:
+        trace.debug(
+            "[%d.%d] Transmitting packet of size %d out of port %d", p.pid, p.copy, len(out), port
+        )
+    if port == sw.cpu_port and sw._packet_in is not None:
+        sw._packet_in(out)
+    else:
+        sw._transmit(port, out)
+    return more

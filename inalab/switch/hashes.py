@@ -1,0 +1,100 @@
+"""Hash and checksum algorithms bmv2 offers to ``calculations`` (bytes in, int out)."""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Callable
+
+HashFn = Callable[[bytes], int]
+
+
+def _reflect(v: int, width: int) -> int:
+    return int(f"{v:0{width}b}"[::-1], 2)
+
+
+def make_crc(width: int, poly: int, init: int, xor_out: int, refin: bool, refout: bool) -> HashFn:
+    """A table-driven CRC of ``width`` bits with the Rocksoft parameters."""
+    top = 1 << (width - 1)
+    mask = (1 << width) - 1
+    table = []
+    for b in range(256):
+        c = b << (width - 8) if width >= 8 else b
+        for _ in range(8):
+            c = ((c << 1) ^ poly) if c & top else (c << 1)
+        table.append(c & mask)
+    rtable = [_reflect(table[_reflect(b, 8)], width) for b in range(256)] if refin else []
+    rpoly_init = _reflect(init, width) if refin else init
+
+    def crc(data: bytes) -> int:
+        if refin:
+            c = rpoly_init
+            for byte in data:
+                c = (c >> 8) ^ rtable[(c ^ byte) & 0xFF]
+            if not refout:
+                c = _reflect(c, width)
+        else:
+            c = init
+            shift = width - 8
+            for byte in data:
+                c = ((c << 8) & mask) ^ table[((c >> shift) ^ byte) & 0xFF]
+            if refout:
+                c = _reflect(c, width)
+        return (c ^ xor_out) & mask
+
+    return crc
+
+
+def crc32(data: bytes) -> int:
+    return zlib.crc32(data) & 0xFFFFFFFF
+
+
+crc16 = make_crc(16, 0x8005, 0x0000, 0x0000, True, True)  # CRC-16/ARC, bmv2 "crc16"
+crc32_custom_default = crc32
+crc16_custom_default = crc16
+crcCCITT = make_crc(16, 0x1021, 0xFFFF, 0x0000, False, False)
+
+
+def csum16(data: bytes) -> int:
+    """Internet checksum (ones' complement of the ones' complement sum)."""
+    if len(data) % 2:
+        data += b"\x00"
+    s = sum(int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def xor16(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\x00"
+    r = 0
+    for i in range(0, len(data), 2):
+        r ^= int.from_bytes(data[i : i + 2], "big")
+    return r
+
+
+def identity(data: bytes) -> int:
+    return int.from_bytes(data, "big") if data else 0
+
+
+def rand_hash(data: bytes) -> int:
+    return random.getrandbits(32)
+
+
+def cksum16(data: bytes) -> int:
+    return csum16(data)
+
+
+ALGORITHMS: dict[str, HashFn] = {
+    "crc32": crc32,
+    "crc16": crc16,
+    "crc32_custom": crc32,
+    "crc16_custom": crc16,
+    "crcCCITT": crcCCITT,
+    "csum16": csum16,
+    "cksum16": cksum16,
+    "xor16": xor16,
+    "identity": identity,
+    "random": rand_hash,
+}

@@ -1,0 +1,193 @@
+"""The per-packet state the generated code works on, and its runtime helpers."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+from inalab.switch.errors import PacketError, ParserError
+from inalab.switch.program import Layout
+
+log = logging.getLogger("inalab.switch.trace")
+
+
+class Packet:
+    """One packet instance in the pipeline (bmv2's Packet + PHV)."""
+
+    __slots__ = (
+        "F",
+        "NX",
+        "V",
+        "clone_e2e",
+        "clone_i2e",
+        "copy",
+        "data",
+        "digests",
+        "exit",
+        "in_len",
+        "off",
+        "pid",
+        "recirculate",
+        "resubmit",
+        "truncate",
+        "vl",
+    )
+
+    def __init__(self, F: list[int], V: list[int], NX: list[int], data: bytes, pid: int) -> None:
+        self.F = F
+        self.V = V
+        self.NX = NX
+        self.vl: dict[int, int] = {}
+        self.data = data
+        self.off = 0
+        self.exit = False
+        self.in_len = len(data)
+        self.pid = pid
+        self.copy = 0
+        self.digests: list[int] = []
+        self.clone_i2e: tuple[int, int] | None = None
+        self.clone_e2e: tuple[int, int] | None = None
+        self.resubmit: int | None = None
+        self.recirculate: int | None = None
+        self.truncate: int | None = None
+
+    def payload(self) -> bytes:
+        return self.data[self.off :]
+
+    def clone(self, pid: int | None = None) -> Packet:
+        q = Packet(self.F[:], self.V[:], self.NX[:], self.data, self.pid if pid is None else pid)
+        q.vl = dict(self.vl)
+        q.off = self.off
+        q.in_len = self.in_len
+        q.copy = self.copy
+        q.truncate = self.truncate
+        return q
+
+
+def make_runtime(lay: Layout) -> dict[str, Any]:
+    """Helpers bound to one program's layout, for the generated code's namespace."""
+    bases = [h.base for h in lay.headers]
+    nfields = [h.nfields for h in lay.headers]
+    siblings = {k: tuple(v) for k, v in lay.union_of.items()}
+    stacks = [lay.stacks[n] for n in lay.stack_ids]
+    varbit_slots = {
+        h.id: [h.base + i for i, (_, w, _) in enumerate(h.fields) if w == 0] for h in lay.headers
+    }
+
+    def copy_hdr(p: Packet, dst: int, src: int, n: int) -> None:
+        if dst == src:
+            return
+        F = p.F
+        bd, bs = bases[dst], bases[src]
+        F[bd : bd + n] = F[bs : bs + n]
+        p.V[dst] = p.V[src]
+        if varbit_slots[src]:
+            for a, b in zip(varbit_slots[dst], varbit_slots[src], strict=False):
+                p.vl[a] = p.vl.get(b, 0)
+        if p.V[dst] and dst in siblings:
+            for s in siblings[dst]:
+                p.V[s] = 0
+
+    def add_header(p: Packet, h: int) -> None:
+        if not p.V[h]:
+            b = bases[h]
+            n = nfields[h]
+            p.F[b : b + n] = [0] * n
+            p.V[h] = 1
+        if h in siblings:
+            for s in siblings[h]:
+                p.V[s] = 0
+
+    def mark_valid(p: Packet, h: int) -> None:
+        p.V[h] = 1
+        if h in siblings:
+            for s in siblings[h]:
+                p.V[s] = 0
+
+    def stack_push(p: Packet, sid: int, count: int) -> None:
+        ids = stacks[sid]
+        size = len(ids)
+        for i in range(size - 1, -1, -1):
+            if i >= count:
+                copy_hdr(p, ids[i], ids[i - count], nfields[ids[i]])
+            else:
+                p.V[ids[i]] = 0
+        p.NX[sid] = min(size, p.NX[sid] + count)
+
+    def stack_pop(p: Packet, sid: int, count: int) -> None:
+        ids = stacks[sid]
+        size = len(ids)
+        for i in range(size):
+            if i + count < size:
+                copy_hdr(p, ids[i], ids[i + count], nfields[ids[i]])
+            else:
+                p.V[ids[i]] = 0
+        p.NX[sid] = max(0, p.NX[sid] - count)
+
+    def log_msg(p: Packet, fmt: str, args: list[int]) -> None:
+        parts = fmt.split("{}")
+        out = parts[0]
+        for i, rest in enumerate(parts[1:]):
+            out += (str(args[i]) if i < len(args) else "{}") + rest
+        log.info("[%d.%d] log_msg: %s", p.pid, p.copy, out)
+
+    def assert_fail(p: Packet, what: str, where: str) -> None:
+        raise PacketError(f"{what} failed ({where})")
+
+    def rand(lo: int, hi: int) -> int:
+        return random.randint(lo, hi) if hi >= lo else lo
+
+    errors = lay.errors
+
+    def perr(name: str) -> ParserError:
+        return ParserError(errors.get(name, 0), name)
+
+    def stk_next(p: Packet, sid: int) -> int:
+        i = p.NX[sid]
+        ids = stacks[sid]
+        if i >= len(ids):
+            raise perr("StackOutOfBounds")
+        p.NX[sid] = i + 1
+        return ids[i]
+
+    nstacks = len(stacks)
+    ustacks = [[lay.unions[u] for u in lay.union_stacks[n]] for n in lay.union_stack_ids]
+
+    def us_next(p: Packet, usid: int, member: int) -> int:
+        i = p.NX[nstacks + usid]
+        lst = ustacks[usid]
+        if i >= len(lst):
+            raise perr("StackOutOfBounds")
+        p.NX[nstacks + usid] = i + 1
+        return lst[i][member]
+
+    def look(p: Packet, off: int, w: int) -> int:
+        start = p.off * 8 + off
+        end = start + w
+        if end > len(p.data) * 8:
+            raise perr("PacketTooShort")
+        b0, b1 = start // 8, (end + 7) // 8
+        x = int.from_bytes(p.data[b0:b1], "big")
+        return (x >> (b1 * 8 - end)) & ((1 << w) - 1)
+
+    ns: dict[str, Callable[..., Any] | Any] = {
+        "B": bases,
+        "STK": stacks,
+        "UNI": [lay.unions[n] for n in lay.unions],
+        "_copy_hdr": copy_hdr,
+        "_add_header": add_header,
+        "_mark_valid": mark_valid,
+        "_stack_push": stack_push,
+        "_stack_pop": stack_pop,
+        "_log_msg": log_msg,
+        "_assert_fail": assert_fail,
+        "_rand": rand,
+        "_perr": perr,
+        "_stk_next": stk_next,
+        "_look": look,
+        "_us_next": us_next,
+        "ParserError": ParserError,
+    }
+    return ns

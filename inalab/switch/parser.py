@@ -1,0 +1,205 @@
+"""Parsers: each parse state compiled into ``ps_<parser>_<state>(p) -> next state fn | None``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inalab.switch.actions import ActionCompiler
+from inalab.switch.codegen import Source
+from inalab.switch.errors import JsonError
+from inalab.switch.expressions import ExprCompiler
+from inalab.switch.program import HeaderInfo, Layout
+
+
+def gen_extract(src: Source, h: HeaderInfo, hid: str, base: str, vlen: str | None) -> None:
+    """Extract header ``h``'s layout into header id ``hid`` (base slot ``base``)."""
+    fixed = h.fixed_bits()
+    has_vb = any(w == 0 for _, w, _ in h.fields)
+    src.add("o = p.off")
+    if has_vb:
+        src.add(f"vl = {vlen if vlen is not None else '0'}")
+        src.add(f"if vl > {h.varbit_max} or (vl + {fixed}) % 8: raise _perr('HeaderTooShort')")
+        src.add(f"n = ({fixed} + vl) // 8")
+    else:
+        if fixed % 8:
+            raise JsonError(f"headers[{h.name}]", "header is not a whole number of bytes")
+        src.add(f"n = {fixed // 8}")
+    src.add("if o + n > len(p.data): raise _perr('PacketTooShort')")
+    src.add("x = int.from_bytes(p.data[o:o + n], 'big')")
+    if has_vb:
+        src.add("s = n * 8")
+        for i, (_, w, _) in enumerate(h.fields):
+            if w == 0:
+                src.add(
+                    f"s -= vl; F[{base} + {i}] = (x >> s) & ((1 << vl) - 1); p.vl[{base} + {i}] = vl"
+                )
+            else:
+                src.add(f"s -= {w}; F[{base} + {i}] = (x >> s) & {(1 << w) - 1}")
+    else:
+        shift = fixed
+        vals = []
+        for _, w, _ in h.fields:
+            shift -= w
+            vals.append(f"(x >> {shift}) & {(1 << w) - 1}" if shift else f"x & {(1 << w) - 1}")
+        if vals:
+            src.add(f"F[{base}:{base} + {len(vals)}] = ({', '.join(vals)},)")
+    src.add(f"_mark_valid(p, {hid})")
+    src.add("p.off = o + n")
+
+
+class ParserCompiler:
+    def __init__(self, lay: Layout, ex: ExprCompiler, ac: ActionCompiler) -> None:
+        self.lay = lay
+        self.ex = ex
+        self.ac = ac
+        self.vsets: dict[str, str] = {}
+
+    def fn_name(self, parser: str, state: str) -> str:
+        return "ps_" + "".join(c if c.isalnum() else "_" for c in f"{parser}__{state}")
+
+    def compile(self, src: Source, parser: dict[str, Any], path: str) -> str:
+        """Emit all states; return the name of the init state's function."""
+        states = parser.get("parse_states", [])
+        names = {s.get("name"): self.fn_name(parser["name"], s.get("name")) for s in states}
+        for i, st in enumerate(states):
+            self.state(src, st, names, f"{path}.parse_states[{i}]")
+        init = parser.get("init_state")
+        if init not in names:
+            raise JsonError(f"{path}.init_state", f"unknown parse state '{init}'")
+        return names[init]
+
+    def state(self, src: Source, st: dict[str, Any], names: dict[str, str], path: str) -> None:
+        src.add(f"def {names[st['name']]}(p):")
+        src.indent()
+        src.add("F = p.F; V = p.V; d = ()")
+        src.add(f"if TRACE: _trace(p, 'Parser state {st['name']}')")
+        for k, op in enumerate(st.get("parser_ops", [])):
+            self.parser_op(src, op, f"{path}.parser_ops[{k}]")
+        self.transitions(src, st, names, path)
+        src.dedent()
+
+    def parser_op(self, src: Source, op: dict[str, Any], path: str) -> None:
+        kind = op.get("op")
+        params = op.get("parameters", [])
+        if kind in ("extract", "extract_VL"):
+            if not params:
+                raise JsonError(path, f"{kind} needs a header")
+            t: Any = params[0].get("type")
+            v: Any = params[0].get("value")
+            vlen = self.ex.operand(params[1], path) if kind == "extract_VL" else None
+            if t == "regular":
+                h = self.lay.header(v, path)
+                gen_extract(src, h, str(h.id), str(h.base), vlen)
+                src.add(f"if TRACE: _trace(p, 'Extracting header {v}')")
+            elif t == "stack":
+                sid, _ = self.ex.stack_ref(v, path)
+                h0 = self.lay.headers[self.lay.stacks[v][0]]
+                src.add(f"_h = _stk_next(p, {sid}); _b = B[_h]")
+                gen_extract(src, h0, "_h", "_b", vlen)
+                src.add(f"if TRACE: _trace(p, 'Extracting header {v}.next')")
+            elif t == "union_stack":
+                # [union stack, member]: next union element's member header
+                us, member = v
+                if us not in self.lay.union_stacks:
+                    raise JsonError(path, f"unknown union stack '{us}'")
+                first = self.lay.union_stacks[us][0]
+                members = self.lay.union_member_names.get(first, [])
+                if member not in members:
+                    raise JsonError(path, f"union stack '{us}' has no member '{member}'")
+                mi = members.index(member)
+                h0 = self.lay.headers[self.lay.unions[first][mi]]
+                usid = self.lay.union_stack_ids[us]
+                src.add(f"_h = _us_next(p, {usid}, {mi}); _b = B[_h]")
+                gen_extract(src, h0, "_h", "_b", vlen)
+            else:
+                raise JsonError(path, f"cannot extract into operand type '{t}'")
+        elif kind == "set":
+            tgt, w, _ = self.ac.lvalue(params[0], path)
+            val = self.value(params[1], path)
+            src.add(f"{tgt} = ({val}) & {(1 << w) - 1}" if w else f"{tgt} = {val}")
+        elif kind == "verify":
+            cond = self.value(params[0], path)
+            err = self.value(params[1], path)
+            src.add(f"if not ({cond}): raise ParserError({err}, _ERRNAMES.get({err}, str({err})))")
+        elif kind == "primitive":
+            self.ac.primitive(src, params[0], path, pc=None)
+        elif kind == "shift":
+            n = int(params[0]["value"], 16)
+            src.add(f"if p.off + {n} > len(p.data): raise _perr('PacketTooShort')")
+            src.add(f"p.off += {n}")
+        elif kind == "advance":
+            bits = self.value(params[0], path)
+            src.add(f"_n = ({bits}) // 8")
+            src.add("if p.off + _n > len(p.data): raise _perr('PacketTooShort')")
+            src.add("p.off += _n")
+        else:
+            raise JsonError(path, f"unknown parser op '{kind}'")
+
+    def value(self, o: Any, path: str) -> str:
+        if isinstance(o, dict) and o.get("type") == "lookahead":
+            off, w = o["value"]
+            return f"_look(p, {off}, {w})"
+        if isinstance(o, dict) and o.get("type") == "expression":
+            v = o.get("value")
+            if isinstance(v, dict) and v.get("type") == "lookahead":
+                return self.value(v, path)
+        return self.ex.operand(o, path)
+
+    def key_part(self, k: dict[str, Any], path: str) -> tuple[str, int]:
+        """(source, byte width) of one transition key element."""
+        t: Any = k.get("type")
+        v: Any = k.get("value")
+        if t == "field":
+            if v[1] == "$valid$":
+                return self.ex.field(v[0], v[1], path), 1
+            slot, w, _ = self.lay.field_slot(v[0], v[1], path)
+            return f"F[{slot}]", (w + 7) // 8
+        if t == "stack_field":
+            h0 = self.lay.headers[self.lay.stacks[v[0]][0]]
+            fi = self.lay.field_index(h0, v[1], path)
+            return self.ex.operand(k, path), (h0.fields[fi][1] + 7) // 8
+        if t == "lookahead":
+            off, w = v
+            return f"_look(p, {off}, {w})", (w + 7) // 8
+        if t == "expression":
+            return self.ex.operand(k, path), 0
+        raise JsonError(path, f"unsupported transition key type '{t}'")
+
+    def transitions(
+        self, src: Source, st: dict[str, Any], names: dict[str, str], path: str
+    ) -> None:
+        parts = [
+            self.key_part(k, f"{path}.transition_key[{i}]")
+            for i, k in enumerate(st.get("transition_key", []))
+        ]
+        if parts:
+            expr = parts[0][0]
+            for s, nb in parts[1:]:
+                expr = f"(({expr}) << {8 * nb}) | {s}"
+            src.add(f"k = {expr}")
+        for i, tr in enumerate(st.get("transitions", [])):
+            tp = f"{path}.transitions[{i}]"
+            nxt = tr.get("next_state")
+            if nxt is not None and nxt not in names:
+                raise JsonError(tp, f"unknown parse state '{nxt}'")
+            target = names[nxt] if nxt is not None else "None"
+            t = tr.get("type")
+            if t == "default":
+                src.add(f"return {target}")
+                return
+            if t == "hexstr":
+                val = int(tr["value"], 16)
+                m = tr.get("mask")
+                if m is None:
+                    src.add(f"if k == {val}: return {target}")
+                else:
+                    mv = int(m, 16)
+                    src.add(f"if k & {mv} == {val & mv}: return {target}")
+            elif t == "parse_vset":
+                vs = tr.get("value")
+                if vs not in self.vsets:
+                    raise JsonError(tp, f"unknown parse value set '{vs}'")
+                src.add(f"if _vset_match({self.vsets[vs]}, k): return {target}")
+            else:
+                raise JsonError(tp, f"unknown transition type '{t}'")
+        src.add("raise _perr('NoMatch')")
