@@ -215,7 +215,14 @@ def _create_oneshot(
     except control.ControlError:
         _drop_oneshot(state, OneShot(profile.name, tuple(members), group, b""))
         raise
-    shot = OneShot(profile.name, tuple(members), group, action_set.SerializeToString())
+    canonical = p4runtime_pb2.ActionProfileActionSet()
+    for apa in action_set.action_profile_actions:
+        kept = canonical.action_profile_actions.add()
+        kept.CopyFrom(apa)
+        kept.action.CopyFrom(
+            actions.from_call(state.index, actions.to_call(state.index, apa.action, None, where))
+        )
+    shot = OneShot(profile.name, tuple(members), group, canonical.SerializeToString())
     spec: ActionSpec = GroupRef(group) if group is not None else MemberRef(members[0])
     return spec, shot
 
