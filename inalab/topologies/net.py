@@ -70,10 +70,12 @@ class InaNetwork:
         netem: bool | None = None,
         start_timeout: float = 20.0,
         switch_args: Mapping[str, tuple[str, ...]] | None = None,
+        thrift_base_port: int = 9090,
     ) -> None:
         """``programs`` maps a program name to its JSON (default
         ``build_dir/<name>.json``); ``netem`` None = probe the kernel;
-        ``switch_args`` adds switch flags per switch name."""
+        ``switch_args`` adds switch flags per switch name; switch ``k``'s runtime
+        (bmv2 Thrift / inalab-switch-cli) port is ``thrift_base_port + device id``."""
         self.topo = topo
         self.programs = dict(programs or {})
         self.build_dir = Path(build_dir)
@@ -84,6 +86,7 @@ class InaNetwork:
         self._netem = netem
         self.start_timeout = start_timeout
         self.switch_args = dict(switch_args or {})
+        self.thrift_base_port = thrift_base_port
         self.net: Mininet | None = None
         self.record: RunRecord | None = None
 
@@ -92,6 +95,10 @@ class InaNetwork:
         if program is None:
             return None
         return self.programs.get(program, self.build_dir / f"{program}.json")
+
+    def thrift_port(self, switch: str) -> int:
+        """The runtime-control port of a switch (``inalab-switch-cli --thrift-port``)."""
+        return self.thrift_base_port + self.topo.switch(switch).device_id
 
     def root_interfaces(self) -> list[str]:
         """Interfaces this network creates in the root namespace (switch sides)."""
@@ -187,6 +194,7 @@ class InaNetwork:
                 cls=P4Switch,
                 device_id=s.device_id,
                 grpc_port=s.grpc_port,
+                thrift_port=self.thrift_port(s.name),
                 json_path=self.json_for(s.program),
                 kind=self.kind,
                 log_dir=self.log_dir,

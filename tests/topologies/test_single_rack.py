@@ -1,17 +1,14 @@
-"""The single-rack topology with the real inalab-switch: start, program, ping,
-stop, and nothing left behind (root; marked mininet)."""
+"""The single-rack topology with the real inalab-switch running a compiled P4
+program: start, program, ping, stop, and nothing left behind (root; mininet)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from inalab.switch.io_l3_program import l3_program
 from inalab.topologies.builders import single_rack
 from inalab.topologies.cleanup import interface_exists
 from inalab.topologies.net import InaNetwork
@@ -21,45 +18,20 @@ GRPC_BASE = 50461  # away from the defaults, in case other switches run on this 
 THRIFT_BASE = 19461
 
 
-def forwarding_program() -> dict[str, Any]:
-    """The switch package's L3 program (LPM on dstAddr -> set port and MACs),
-    without its TTL decrement: it does not update the IPv4 checksum, and the
-    receiving kernel would drop every packet with a stale one."""
-    prog = l3_program()
-    for action in prog["actions"]:
-        action["primitives"] = [
-            p
-            for p in action["primitives"]
-            if not (p["op"] == "assign" and p["parameters"][0]["value"] == ["ipv4", "ttl"])
-        ]
-    return prog
-
-
-def cli(port: int, *command: str) -> str:
-    r = subprocess.run(
-        [sys.executable, "-m", "inalab.switch.runtime_cli", "--thrift-port", str(port), *command],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert r.returncode == 0, r.stderr
-    return r.stdout
-
-
 @pytest.mark.mininet
 def test_single_rack_forwards_pings_and_cleans_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_root: None
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    require_root: None,
+    l3fwd_build: Path,
+    install_routes: Callable[[InaNetwork], None],
 ) -> None:
     monkeypatch.setenv("INALAB_RUN_DIR", str(tmp_path / "runs"))
     monkeypatch.delenv("SWITCH", raising=False)
-    prog = tmp_path / "build" / "l3fwd.json"
-    prog.parent.mkdir()
-    prog.write_text(json.dumps(forwarding_program()))
     topo = single_rack(2, program="l3fwd", grpc_base_port=GRPC_BASE)
     net = InaNetwork(
         topo,
-        build_dir=tmp_path / "build",
+        build_dir=l3fwd_build,
         log_dir=tmp_path / "logs",
         pcap_dir=tmp_path / "pcaps",
         thrift_base_port=THRIFT_BASE,
@@ -73,20 +45,11 @@ def test_single_rack_forwards_pings_and_cleans_up(
         (record,) = all_runs()
         assert {p.role for p in record.processes} == {"switch s1", "host h1", "host h2", "host ps"}
 
-        port = net.thrift_port("s1")
         assert not net.ping("h1", "h2"), "the table is empty: the program must drop"
-        for h in topo.hosts:
-            cli(
-                port,
-                "table_add",
-                "MyIngress.ipv4_lpm",
-                "MyIngress.ipv4_forward",
-                f"{h.address}/32",
-                "=>",
-                h.mac,
-                str(topo.port_towards("s1", h.name)),
-            )
-        assert net.ping("h1", "h2", count=2)
+        install_routes(net)
+        out = net.host("h1").cmd("ping -c 2 -W 2 10.0.1.2")
+        assert "2 received" in out, out
+        assert re.search(r"ttl=63\b", out), f"the switch decrements the TTL once: {out}"
         assert net.ping("h2", "ps")
         assert net.ping("ps", "h1")
 
