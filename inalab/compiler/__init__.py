@@ -1,1 +1,8 @@
-"""inalab.compiler."""
+"""inalab.compiler: a P4_16 (v1model) compiler to bmv2 JSON and P4Info, like p4c-bm2-ss."""
+
+from __future__ import annotations
+
+from .api import CompiledProgram, compile_file, compile_source
+from .errors import CompileError
+
+__all__ = ["CompileError", "CompiledProgram", "compile_file", "compile_source"]

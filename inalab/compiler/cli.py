@@ -1,0 +1,83 @@
+"""inalab-p4c: command line compatible with p4c-bm2-ss for v1model programs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .api import compile_file
+from .errors import CompileError
+
+VERSION = "inalab-p4c 0.1.0 (P4_16, bmv2 JSON 2.23, v1model)"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"inalab-p4c: error: {message}\n")
+        raise SystemExit(1)
+
+
+def _args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = _Parser(
+        prog="inalab-p4c", description="Compile a P4_16 v1model program to bmv2 JSON + P4Info."
+    )
+    p.add_argument("source", nargs="?", help="P4_16 source file")
+    p.add_argument("-o", dest="output", help="output bmv2 JSON file (default: NAME.json)")
+    p.add_argument("--arch", default="v1model", help="architecture (only v1model)")
+    p.add_argument("--target", default="bmv2", help="target (only bmv2)")
+    p.add_argument("--std", default="p4-16", help="language standard (only p4-16)")
+    p.add_argument(
+        "--p4runtime-files",
+        default=None,
+        help="comma-separated P4Info outputs; format by extension (.txt/.txtpb, .json, .bin)",
+    )
+    p.add_argument("-I", dest="includes", action="append", default=[], help="include directory")
+    p.add_argument("-D", dest="defines", action="append", default=[], help="define NAME[=VALUE]")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _args(argv)
+    if args.version:
+        print(VERSION)
+        return 0
+    if args.source is None:
+        sys.stderr.write("inalab-p4c: error: no source file given\n")
+        return 1
+    if args.arch != "v1model":
+        sys.stderr.write(f"inalab-p4c: error: unsupported --arch {args.arch} (only v1model)\n")
+        return 1
+    if args.std not in ("p4-16", "p416"):
+        sys.stderr.write(f"inalab-p4c: error: unsupported --std {args.std} (only p4-16)\n")
+        return 1
+    for d in args.includes:
+        if not Path(d).is_dir():
+            sys.stderr.write(f"inalab-p4c: error: -I {d}: not a directory\n")
+            return 1
+    src = Path(args.source)
+    out = Path(args.output) if args.output else Path(src.stem + ".json")
+    try:
+        prog = compile_file(src, include_dirs=args.includes, defines=args.defines)
+    except CompileError as e:
+        sys.stderr.write(f"{e}\n")
+        return 1
+    except RecursionError:
+        sys.stderr.write(f"{src}: error: program nested too deeply\n")
+        return 1
+    try:
+        prog.write(out)
+        if args.p4runtime_files:
+            for f in args.p4runtime_files.split(","):
+                if f:
+                    prog.write(None, f)
+    except OSError as e:
+        sys.stderr.write(f"inalab-p4c: error: cannot write output: {e}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,371 @@
+"""Parsers (states, ops, transitions), deparsers and checksum controls in bmv2 JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import ast as A
+from .errors import CompileError, UnsupportedError
+from .exprs import Scope, Val, as_bool, param_json
+from .externs import algo_name, flatten_fields
+from .typesys import BitT, ExternT, StackT, StructLikeT, VarbitT, width_of
+
+Json = dict[str, Any]
+
+
+def lower_parser(low: Any, d: A.ParserDecl, scope: Scope) -> Json:
+    for loc in d.locals:
+        if isinstance(loc, A.VarDecl):
+            low.declare_var(loc, scope) if loc.init is None else None
+            if loc.init is not None:
+                raise UnsupportedError("parser-level variable with an initializer", loc.loc)
+        elif isinstance(loc, A.ConstDecl):
+            t = low.env.resolve(loc.type)
+            scope.names[loc.name] = low.ex.coerce(low.ex.lower(loc.value, scope, t), t, loc)
+        elif isinstance(loc, A.ValueSetDecl):
+            t = low.env.resolve(loc.type)
+            size = low.env.const_value(loc.size)
+            w = width_of(t)
+            low.parse_vsets.append(
+                {"name": loc.name, "id": len(low.parse_vsets), "compressed_bitwidth": w}
+            )
+            low.vset_info.append(
+                {
+                    "name": f"{d.name}.{loc.name}",
+                    "vset": loc.name,
+                    "width": w,
+                    "size": size,
+                    "type": t,
+                }
+            )
+            scope.names[loc.name] = Val(
+                {"type": "parse_vset", "value": loc.name}, t, "extern", name=loc.name
+            )
+        else:
+            raise UnsupportedError(f"{type(loc).__name__} in a parser", loc.loc)
+    states = []
+    names = {s.name for s in d.states}
+    if "start" not in names:
+        raise CompileError("parser has no start state", d.loc)
+    for i, st in enumerate(d.states):
+        states.append(_state(low, st, i, scope.child(), names))
+    return {"name": "parser", "id": 0, "init_state": "start", "parse_states": states}
+
+
+def _state(low: Any, st: A.ParserState, sid: int, scope: Scope, names: set[str]) -> Json:
+    ops: list[Json] = []
+    saved = low.cur_prims
+    low.cur_prims = ops
+    try:
+        for s in st.stmts:
+            _parser_stmt(low, s, scope, ops)
+        trans, key = _transition(low, st, scope, names)
+    finally:
+        low.cur_prims = saved
+    return {
+        "name": st.name,
+        "id": sid,
+        "parser_ops": ops,
+        "transitions": trans,
+        "transition_key": key,
+    }
+
+
+def _parser_stmt(low: Any, s: A.Stmt, scope: Scope, ops: list[Json]) -> None:
+    if isinstance(s, A.CallStmt):
+        c = s.call
+        f = c.func
+        if isinstance(f, A.Member):
+            obj = low.ex.lower(f.expr, scope)
+            if (
+                obj.kind == "extern"
+                and isinstance(obj.type, ExternT)
+                and obj.type.name == "packet_in"
+            ):
+                if f.name == "extract":
+                    target = low.ex.lower(c.args[0], scope)
+                    if target.kind == "stack_next":
+                        p = {"type": "stack", "value": target.name}
+                    elif target.kind == "header":
+                        p = {"type": "regular", "value": target.name}
+                    else:
+                        raise CompileError("extract needs a header", c.args[0].loc)
+                    if len(c.args) == 2:
+                        n = low.ex.lower(c.args[1], scope, BitT(32))
+                        ops.append({"parameters": [p, param_json(n)], "op": "extract_VL"})
+                    else:
+                        ops.append({"parameters": [p], "op": "extract"})
+                    return
+                if f.name == "advance":
+                    n = low.ex.lower(c.args[0], scope, BitT(32))
+                    ops.append({"parameters": [param_json(n)], "op": "advance"})
+                    return
+                raise UnsupportedError(f"packet_in.{f.name} as a statement", c.loc)
+        if isinstance(f, A.NameExpr) and f.name == "verify":
+            cond = low.ex.lower(c.args[0], scope)
+            err = low.ex.lower(c.args[1], scope)
+            ops.append(
+                {
+                    "parameters": [
+                        {"type": "expression", "value": as_bool(cond)}
+                        if cond.kind != "const"
+                        else cond.json,
+                        err.json,
+                    ],
+                    "op": "verify",
+                }
+            )
+            return
+        prims: list[Json] = []
+        low.stmts_to_prims((s,), scope, prims)
+        for p in prims:
+            p.pop("source_info", None)
+            ops.append({"parameters": [p], "op": "primitive"})
+        return
+    if isinstance(s, A.Assign):
+        prims = []
+        low.stmts_to_prims((s,), scope, prims)
+        for p in prims:
+            if p["op"] == "assign":
+                ops.append({"parameters": p["parameters"], "op": "set"})
+            else:
+                p.pop("source_info", None)
+                ops.append({"parameters": [p], "op": "primitive"})
+        return
+    if isinstance(s, A.VarDecl):
+        low.declare_var(A.VarDecl(s.name, s.type, None, loc=s.loc), scope)
+        if s.init is not None:
+            _parser_stmt(
+                low,
+                A.Assign(A.NameExpr(s.name, loc=s.loc), s.init, loc=s.loc, frag=s.frag),
+                scope,
+                ops,
+            )
+        return
+    if isinstance(s, A.ConstDecl):
+        t = low.env.resolve(s.type)
+        scope.names[s.name] = low.ex.coerce(low.ex.lower(s.value, scope, t), t, s)
+        return
+    if isinstance(s, A.Block):
+        for x in s.stmts:
+            _parser_stmt(low, x, scope, ops)
+        return
+    if isinstance(s, A.EmptyStmt):
+        return
+    raise UnsupportedError(f"{type(s).__name__} in a parser state", s.loc)
+
+
+def _next(name: str, names: set[str], node: A.Node) -> str | None:
+    if name == "accept":
+        return None
+    if name == "reject":
+        raise UnsupportedError("transition to reject other than as the select default", node.loc)
+    if name not in names:
+        raise CompileError(f"{name}: no such parser state", node.loc)
+    return name
+
+
+def _transition(
+    low: Any, st: A.ParserState, scope: Scope, names: set[str]
+) -> tuple[list[Json], list[Json]]:
+    tr = st.transition
+    if tr is None:
+        raise CompileError(f"state {st.name} has no transition", st.loc)
+    if tr.state is not None:
+        if tr.state == "reject":
+            low.cur_prims.append(
+                {
+                    "parameters": [
+                        {"type": "bool", "value": False},
+                        {"type": "hexstr", "value": "0x2"},
+                    ],
+                    "op": "verify",
+                }
+            )
+            return [{"type": "default", "value": None, "mask": None, "next_state": None}], []
+        return [
+            {
+                "type": "default",
+                "value": None,
+                "mask": None,
+                "next_state": _next(tr.state, names, tr),
+            }
+        ], []
+    keys: list[Json] = []
+    widths: list[int] = []
+    for e in tr.select:
+        v = low.ex.lower(e, scope)
+        if v.kind == "stack_next" or (v.kind == "field" and v.json["type"] == "lookahead"):
+            keys.append(v.json)
+        elif isinstance(e, A.Member) and isinstance(e.expr, A.Member) and e.expr.name == "last":
+            st_v = low.ex.lower(e.expr.expr, scope)
+            keys.append({"type": "stack_field", "value": [st_v.name, e.name]})
+        elif v.kind == "field":
+            keys.append(v.json)
+        else:
+            tmp = low.inst.scalar(low.inst.fresh("tmp"), v.type)
+            low.cur_prims.append({"parameters": [tmp.json, param_json(v)], "op": "set"})
+            keys.append(tmp.json)
+        widths.append(width_of(v.type))
+    out: list[Json] = []
+    for ks, state in tr.cases:
+        items = ks.items if isinstance(ks, A.TupleKey) else (ks,)
+        if len(items) == 1 and isinstance(items[0], (A.DefaultKey, A.DontCare)):
+            if state == "reject":
+                continue
+            out.append(
+                {
+                    "type": "default",
+                    "value": None,
+                    "mask": None,
+                    "next_state": _next(state, names, tr),
+                }
+            )
+            continue
+        if len(items) == 1 and isinstance(items[0], A.NameExpr):
+            vs = scope.lookup(items[0].name)
+            if vs is not None and vs.json.get("type") == "parse_vset":
+                out.append(
+                    {
+                        "type": "parse_vset",
+                        "value": vs.name,
+                        "mask": None,
+                        "next_state": _next(state, names, tr),
+                    }
+                )
+                continue
+        if len(items) != len(keys):
+            raise CompileError(f"select has {len(keys)} keys, case has {len(items)}", tr.loc)
+        value = ""
+        mask = ""
+        has_mask = False
+        for it, w in zip(items, widths, strict=True):
+            nbytes = (w + 7) // 8
+            full = (1 << w) - 1
+            if isinstance(it, (A.DefaultKey, A.DontCare)):
+                val, m = 0, 0
+                has_mask = True
+            elif isinstance(it, A.MaskKey):
+                val, m = _c(low, it.value, w, scope), _c(low, it.mask, w, scope)
+                has_mask = True
+            elif isinstance(it, A.RangeKey):
+                raise UnsupportedError("range keysets in select", it.loc)
+            else:
+                val, m = _c(low, it, w, scope), full
+            value += format(val & m, f"0{nbytes * 2}x")
+            mask += format(m, f"0{nbytes * 2}x")
+        if state == "reject":
+            raise UnsupportedError("select case to reject other than the default", tr.loc)
+        out.append(
+            {
+                "type": "hexstr",
+                "value": "0x" + value,
+                "mask": "0x" + mask if has_mask else None,
+                "next_state": _next(state, names, tr),
+            }
+        )
+    return out, keys
+
+
+def _c(low: Any, e: A.Expr, w: int, scope: Scope) -> int:
+    v = low.ex.lower(e, scope, BitT(w))
+    if v.kind != "const":
+        raise CompileError("select case values must be constants", e.loc)
+    return (v.const or 0) & ((1 << w) - 1)
+
+
+def lower_deparser(low: Any, d: A.ControlDecl, scope: Scope) -> Json:
+    order: list[str] = []
+
+    def emit_val(v: Val, node: A.Node) -> None:
+        if v.kind == "header":
+            order.append(v.name)
+        elif v.kind in ("stack", "union"):
+            for m in v.members.values():
+                order.append(m.name)
+        elif v.kind == "struct":
+            for m in v.members.values():
+                emit_val(m, node)
+        else:
+            raise CompileError("emit needs a header, stack or struct of headers", node.loc)
+
+    def walk(stmts: tuple[A.Stmt, ...]) -> None:
+        for s in stmts:
+            if isinstance(s, A.Block):
+                walk(s.stmts)
+            elif (
+                isinstance(s, A.CallStmt)
+                and isinstance(s.call.func, A.Member)
+                and s.call.func.name == "emit"
+            ):
+                emit_val(low.ex.lower(s.call.args[0], scope), s)
+            elif isinstance(s, A.EmptyStmt):
+                pass
+            else:
+                raise UnsupportedError(f"{type(s).__name__} in a deparser (only emit)", s.loc)
+
+    if d.locals:
+        raise UnsupportedError("declarations in a deparser", d.locals[0].loc)
+    walk(d.body.stmts)
+    return {
+        "name": "deparser",
+        "id": 0,
+        "source_info": low._source_info(d),
+        "order": order,
+        "primitives": [],
+    }
+
+
+def lower_checksums(low: Any, d: A.ControlDecl, scope: Scope, verify: bool) -> None:
+    def walk(stmts: tuple[A.Stmt, ...]) -> None:
+        for s in stmts:
+            if isinstance(s, A.Block):
+                walk(s.stmts)
+                continue
+            if isinstance(s, A.EmptyStmt):
+                continue
+            if not (isinstance(s, A.CallStmt) and isinstance(s.call.func, A.NameExpr)):
+                raise UnsupportedError(f"{type(s).__name__} in a checksum control", s.loc)
+            name = s.call.func.name
+            want = "verify_checksum" if verify else "update_checksum"
+            if name not in (want, f"{want}_with_payload"):
+                raise UnsupportedError(
+                    f"{name} in a {'verify' if verify else 'compute'} checksum control", s.loc
+                )
+            args = [low.ex.lower(a, scope) for a in s.call.args]
+            if len(args) != 4:
+                raise CompileError(f"{name} takes 4 arguments", s.loc)
+            inputs = []
+            for f in flatten_fields(args[1], s):
+                j = dict(f.json)
+                if f.kind == "const":
+                    j["bitwidth"] = width_of(f.type)
+                inputs.append(j)
+            if name.endswith("_with_payload"):
+                inputs.append({"type": "payload", "value": None})
+            calc = low.objs.calculation(algo_name(args[3], s), inputs, s)
+            target = args[2]
+            if target.kind != "field" or isinstance(target.type, VarbitT):
+                raise CompileError("checksum target must be a header field", s.call.args[2].loc)
+            n = len(low.checksums)
+            cond = args[0]
+            low.checksums.append(
+                {
+                    "name": "cksum" if n == 0 else f"cksum_{n - 1}",
+                    "id": n,
+                    "source_info": low._source_info(s),
+                    "target": target.json["value"],
+                    "type": "generic",
+                    "calculation": calc,
+                    "verify": verify,
+                    "update": not verify,
+                    "if_cond": cond.json if cond.kind == "const" else as_bool(cond),
+                }
+            )
+
+    if d.locals:
+        raise UnsupportedError("declarations in a checksum control", d.locals[0].loc)
+    walk(d.body.stmts)
+
+
+_ = (StackT, StructLikeT)
