@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
 from inalab.switch.impairment import ImpairmentConfig
 from inalab.topologies.builders import leaf_spine, single_rack
 from inalab.topologies.impairment import switch_impairment, switch_seed
+from inalab.topologies.net import InaNetwork
 from inalab.topologies.spec import LinkProfile
 
 
@@ -42,3 +50,40 @@ def test_nothing_to_do_with_netem_or_perfect_links() -> None:
     assert (
         switch_impairment(single_rack(1, host_link=LinkProfile(bw_mbit=5)), "s1", 0, False) is None
     )
+
+
+@pytest.mark.mininet
+def test_switch_impairs_links_where_there_is_no_netem(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    require_root: None,
+    l3fwd_build: Path,
+    install_routes: Callable[[InaNetwork], None],
+) -> None:
+    """h1's link delays 15 ms each way, ps's link loses everything; h2's is perfect."""
+    monkeypatch.setenv("INALAB_RUN_DIR", str(tmp_path / "runs"))
+    monkeypatch.delenv("SWITCH", raising=False)
+    base = single_rack(2, program="l3fwd", grpc_base_port=50491)
+    links = []
+    for link in base.links:
+        if "h1" in (link.a, link.b):
+            link = replace(link, delay_ms=15)
+        elif "ps" in (link.a, link.b):
+            link = replace(link, loss_pct=100)
+        links.append(link)
+    topo = replace(base, links=tuple(links))
+    net = InaNetwork(
+        topo, build_dir=l3fwd_build, log_dir=tmp_path / "logs", pcap_dir=None, netem=False,
+        thrift_base_port=19491, seed=3,
+    )  # fmt: skip
+    with net:
+        install_routes(net)
+        out = net.host("h1").cmd("ping -c 3 -i 0.2 -W 2 10.0.1.2")
+        assert "3 received" in out, out
+        rtts = [float(m) for m in re.findall(r"time=([\d.]+) ms", out)]
+        # h1 -> s1 and s1 -> h1 are each delayed 15 ms; h2's link is not.
+        assert len(rtts) == 3 and all(30.0 <= t < 200.0 for t in rtts), out
+        assert net.ping("h2", "h1")
+        assert not net.ping("h2", "ps"), "ps's link drops every frame"
+    config = (tmp_path / "logs" / "s1.impairment.json").read_text()
+    assert '"1": {\n   "both": {\n    "delay_ms": 15.0' in config
