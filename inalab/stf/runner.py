@@ -368,13 +368,12 @@ def load_program_text(program: str | Path | dict[str, object]) -> str | dict[str
         return program
     path = Path(program)
     if path.suffix == ".p4":
-        from inalab.compiler import compile_file  # type: ignore[attr-defined]
+        from inalab.compiler import CompileError, compile_file
 
-        result = compile_file(path)
-        j = getattr(result, "bmv2_json", None) or getattr(result, "json", None) or result
-        if isinstance(j, (str, dict)):
-            return j
-        raise StfError(str(path), "the compiler returned no bmv2 JSON")
+        try:
+            return compile_file(path).bmv2_json
+        except CompileError as exc:
+            raise StfError(str(path), f"compile error: {exc}") from None
     try:
         return path.read_text()
     except OSError as exc:

@@ -12,6 +12,7 @@ import logging
 from collections import deque
 from typing import TYPE_CHECKING
 
+from inalab.switch.control import MirrorSession
 from inalab.switch.errors import PacketError, ParserError
 from inalab.switch.packet import Packet
 
@@ -206,14 +207,16 @@ def run_egress(
         sw._drop(p, f"fault in egress: {e}")
         return []
     more: list[Item] = []
+    clone: tuple[Packet, MirrorSession] | None = None
     if p.clone_e2e is not None:
         session, cfl = p.clone_e2e
         p.clone_e2e = None
         s = sw.pre.sessions.get(session)
-        if s is not None:
+        if s is not None and p.copy >= MAX_LOOPS:
+            sw._drop(p, "too many egress clones of one packet")
+        elif s is not None:
             c = p.clone()
             c.copy = p.copy + 1
-            c.clone_e2e = None
             _reset_metadata(prog, c)
             f = prog.field_lists.get(cfl)
             if f is not None:
@@ -225,10 +228,22 @@ def run_egress(
                 trace.debug(
                     "[%d.%d] Cloning packet at egress to session %d", p.pid, p.copy, session
                 )
-            more = _to_session(sw, prog, c, s.port, s.mc_group)
+            clone = (c, s)
+    _finish_egress(sw, prog, port, p, tr, more)
+    if clone is not None:
+        # the copy goes through the queues after the original left (as simple_switch)
+        more.extend(_to_session(sw, prog, clone[0], clone[1].port, clone[1].mc_group))
+    return more
+
+
+def _finish_egress(
+    sw: Switch, prog: Program, port: int, p: Packet, tr: bool, more: list[Item]
+) -> None:
+    sm = prog.sm
+    F = p.F
     if F[sm["egress_spec"]] == sw.drop_port:
         sw._drop(p, "egress_spec is the drop port at the end of egress")
-        return more
+        return
     for cs in prog.checksums:
         if cs.update and cs.cond(p):
             F[cs.slot] = cs.calc(p) & ((1 << cs.width) - 1)
@@ -237,7 +252,7 @@ def run_egress(
         if tr:
             trace.debug("[%d.%d] Recirculating packet", p.pid, p.copy)
         more.append((out, F[sm["ingress_port"]], RECIRC, p, p.recirculate))
-        return more
+        return
     if p.truncate is not None and p.truncate < len(out):
         out = out[: p.truncate]
     if tr:
@@ -248,4 +263,3 @@ def run_egress(
         sw._packet_in(out)
     else:
         sw._transmit(port, out)
-    return more
