@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -206,9 +207,7 @@ class ParameterServer:
         return host, port
 
     def serve(self, duration: float | None = None) -> None:
-        """Serve until :meth:`stop` (or ``duration`` seconds)."""
-        import time
-
+        """Serve until :meth:`stop` / :meth:`request_stop` (or ``duration`` seconds)."""
         end = time.monotonic() + duration if duration else float("inf")
         agg, sock = self.aggregator, self.sock
         cmsg_space = socket.CMSG_SPACE(4)
@@ -230,6 +229,10 @@ class ParameterServer:
                     sock.sendto(out, dst)
                 except OSError:
                     agg.counters["send_errors"] += 1
+
+    def request_stop(self) -> None:
+        """Make :meth:`serve` return within 0.1 s (safe from a signal handler)."""
+        self._stop.set()
 
     def start(self) -> ParameterServer:
         self._thread = threading.Thread(target=self.serve, name="inalab-ps", daemon=True)

@@ -30,7 +30,8 @@ def seq_of(pid: int) -> int:
 @dataclass
 class AimdWindow:
     """ATP-style AIMD: +1 packet per window of un-marked results, halve on an ECN echo
-    (at most once per window of results), bounded to ``[1, limit]``."""
+    (at most once per window of results), bounded to ``[1, limit]``. Timeouts do not
+    shrink it: random loss is not congestion here; the switch marks ECN when queues grow."""
 
     limit: int
     cwnd: float
@@ -59,7 +60,3 @@ class AimdWindow:
                 self.decreases += 1
         else:
             self.cwnd = min(float(self.limit), self.cwnd + 1.0 / self.cwnd)
-
-    def on_timeout(self) -> None:
-        """A retransmission timer fired: treat as congestion (at most once per window)."""
-        self.on_result(ecn_echo=True)

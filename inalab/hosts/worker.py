@@ -8,8 +8,8 @@ carries the local exponent of block ``j`` and the values of block ``j - D``
 packet ``j - D`` returned, so a float32 round is ``blocks + D`` packets. int32
 arrays go as they are, one packet per block.
 
-Reliability: each outstanding packet has a timer (``rto``, doubling per retry up
-to ``max_rto``); on expiry it is resent with the RESEND flag. Results already
+Reliability: each outstanding packet has a timer (``rto``, times ``BACKOFF`` per retry
+up to ``max_rto``); on expiry it is resent with the RESEND flag. Results already
 received, and results of other jobs/rounds, are ignored and counted.
 
 Loss tolerance: after the round's ``deadline``, while the round stays within
@@ -47,6 +47,10 @@ _RESULT = int(fmt.MsgType.RESULT)
 _SHADOW = int(fmt.Flag.SHADOW)
 _RESEND = int(fmt.Flag.RESEND)
 _ECN_ECHO = int(fmt.Flag.ECN_ECHO)
+# Timer backoff per retry. Gentle, because a worker whose own contribution arrived
+# also times out while it waits for a peer's retransmission: doubling would make it
+# sleep through the completion and the loss of its result.
+BACKOFF = 1.5
 
 
 def validate(array: Any) -> npt.NDArray:
@@ -270,7 +274,7 @@ class _Round:
             out = np.nonzero(~self.done[low:nxt])[0] + low
             live = out[self.flush_at[out] == 0]
             if live.size:
-                rto = np.minimum(self._rto() * 2.0 ** self.retries[live], cfg.max_rto)
+                rto = np.minimum(self._rto() * BACKOFF ** self.retries[live], cfg.max_rto)
                 wake = float((self.last[live] + rto).min())
             else:
                 wake = now + cfg.grace
@@ -285,10 +289,8 @@ class _Round:
             out = np.nonzero(~self.done[low:nxt])[0] + low
             live = out[self.flush_at[out] == 0]
             if live.size:
-                rto = np.minimum(self._rto() * 2.0 ** self.retries[live], cfg.max_rto)
+                rto = np.minimum(self._rto() * BACKOFF ** self.retries[live], cfg.max_rto)
                 expired = live[now >= self.last[live] + rto]
-                if expired.size:
-                    win.on_timeout()
                 for j in expired.tolist():
                     self._send(self._payload(j, _RESEND), j)
                     self.last[j] = now

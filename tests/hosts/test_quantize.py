@@ -53,7 +53,7 @@ def test_sum_of_n_workers_within_bound_and_never_overflows(n: int) -> None:
     qs = [qz.quantize(x, agreed, n) for x in xs]
     wide = np.sum([q.astype(np.int64) for q in qs], axis=0)
     assert np.abs(wide).max() <= np.iinfo(np.int32).max  # int32 sum is exact: no wrap
-    wrapped = np.sum(qs, axis=0, dtype=np.int32)
+    wrapped = np.asarray(np.sum(qs, axis=0, dtype=np.int32))
     assert np.array_equal(wrapped, wide)
     got = qz.dequantize(wrapped, agreed, n).astype(np.float64)
     exact = np.sum([x.astype(np.float64) for x in xs], axis=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
@@ -13,7 +15,7 @@ from inalab.protocol.scapy_layer import INA
 
 def test_scapy_build_equals_codec_encode() -> None:
     vals = list(range(-100, -100 + 64))
-    hdr = dict(
+    hdr: dict[str, Any] = dict(
         msg_type=2, flags=5, job_id=9, slot_id=3, worker_id=2, block_exp=130,
         seq=77, bitmap=0b1011, contrib_count=3, value_count=64,
     )  # fmt: skip
