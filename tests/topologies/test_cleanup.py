@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from inalab.topologies.cleanup import clean_run, interface_exists, main
-from inalab.topologies.runs import RunProcess, RunRecord, all_runs
+from inalab.topologies.runs import RunProcess, RunRecord, all_runs, process_argv
 
 
 @pytest.fixture
@@ -33,6 +34,9 @@ def test_leftover_run_is_cleaned(
         ["ip", "link", "add", veth, "type", "veth", "peer", "name", "tclnB0"], check=True
     )
     stray = subprocess.Popen(["sleep", "60"])
+    deadline = time.monotonic() + 5
+    while not process_argv(stray.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)  # /proc/PID/cmdline can be empty for a moment after exec
     try:
         record = RunRecord(
             _dead_pid(), "crashed", 0.0, (RunProcess(stray.pid, "sleep", "switch s9"),), (veth,)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,9 @@ def test_unreadable_record_is_dropped(run_dir: Path) -> None:
 def test_process_identity_guards_against_pid_reuse() -> None:
     proc = subprocess.Popen(["sleep", "30"])
     try:
+        deadline = time.monotonic() + 5
+        while not process_argv(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)  # /proc/PID/cmdline can be empty for a moment after exec
         assert process_argv(proc.pid) == ["sleep", "30"]
         assert RunProcess(proc.pid, "/usr/bin/sleep", "host h1").matches()
         assert not RunProcess(proc.pid, "inalab-switch", "switch s1").matches()
