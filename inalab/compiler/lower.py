@@ -457,18 +457,18 @@ class Lowering:
             "action_profiles": [],
             "conditionals": [],
         }
-        self._control_locals(d, scope, pl)
+        self._control_locals(d, scope, d.name)
         entry, pending = self._seq(d.body.stmts, scope, pl, d.name)
         pl["init_table"] = entry
         for f in pending:
             f(None)
         return pl
 
-    def _control_locals(self, d: A.ControlDecl, scope: Scope, pl: Json | None) -> None:
+    def _control_locals(self, d: A.ControlDecl, scope: Scope, prefix: str) -> None:
         actions: dict[str, Val] = {}
         scope.names["$actions"] = Val({"type": "actions"}, BoolT(), "extern", members=actions)
         for loc in d.locals:
-            fq = f"{d.name}.{_annotation_str(loc, 'name') or loc.name}"
+            fq = f"{prefix}.{_annotation_str(loc, 'name') or loc.name}"
             if isinstance(loc, A.ActionDecl):
                 actions[loc.name] = Val(
                     {"type": "action"}, BoolT(), "extern", name=fq, members={"$decl": loc}
@@ -476,6 +476,19 @@ class Lowering:
             elif isinstance(loc, A.TableDecl):
                 scope.names[loc.name] = Val(
                     {"type": "table"}, BoolT(), "table", name=fq, members={"$decl": loc}
+                )
+            elif (
+                isinstance(loc, A.Instantiation)
+                and isinstance(loc.type, A.NamedTypeRef)
+                and loc.type.name in self.env.controls
+            ):
+                sub = self.env.controls[loc.type.name]
+                if loc.args or sub.ctor_params:
+                    raise UnsupportedError(
+                        "control instantiation with constructor arguments", loc.loc
+                    )
+                scope.names[loc.name] = Val(
+                    {"type": "control"}, BoolT(), "extern", name=fq, members={"$control": sub}
                 )
             elif isinstance(loc, A.Instantiation):
                 t = self.env.resolve(loc.type)
@@ -595,6 +608,8 @@ class Lowering:
             f = s.call.func
             if isinstance(f, A.Member) and f.name == "apply":
                 tv = self.ex.lower(f.expr, scope)
+                if "$control" in tv.members:
+                    return self._apply_control(tv, s.call, scope, pl)
                 if tv.kind != "table":
                     raise UnsupportedError("apply of something other than a table", s.loc)
                 t = self._table(tv, scope, pl)
@@ -620,6 +635,36 @@ class Lowering:
         if isinstance(s, A.Return):
             raise UnsupportedError("return in a control's apply block", s.loc)
         raise UnsupportedError(f"{type(s).__name__} in a control's apply block", s.loc)
+
+    def _apply_control(
+        self, cv: Val, c: A.Call, scope: Scope, pl: Json
+    ) -> tuple[str | None, list[Setter]]:
+        """Inline a sub-control's apply: its objects are named <caller>.<instance>.<name>."""
+        sub: A.ControlDecl = cv.members["$control"]
+        if cv.members.get("$applied"):
+            raise UnsupportedError(f"control instance {cv.name} applied more than once", c.loc)
+        cv.members["$applied"] = True
+        if len(c.args) != len(sub.params):
+            raise CompileError(f"{sub.name}.apply takes {len(sub.params)} arguments", c.loc)
+        inner = Scope()
+        for p, a in zip(sub.params, c.args, strict=True):
+            t = self.env.resolve(p.type)
+            v = self.ex.lower(a, scope, t)
+            if v.kind in ("field", "runtime") or v.kind == "const" or v.kind == "expr":
+                v = self.ex.coerce(v, t, a)
+            if p.direction in ("out", "inout") and v.kind not in (
+                "field",
+                "header",
+                "struct",
+                "stack",
+                "union",
+            ):
+                raise CompileError(
+                    f"argument for {p.direction} parameter {p.name} is not assignable", a.loc
+                )
+            inner.names[p.name] = v
+        self._control_locals(sub, inner, cv.name)
+        return self._seq(sub.body.stmts, inner, pl, cv.name)
 
     def _table_apply_of(self, e: A.Expr, scope: Scope) -> tuple[Val, str] | None:
         """``t.apply().hit`` / ``.miss`` -> (table, which)."""
