@@ -140,8 +140,11 @@ class InterfacePort:
             raise PortError(f"interface {iface!r}: raw sockets need root (CAP_NET_RAW)") from None
         try:
             sock.bind((iface, ETH_P_ALL))
-            with contextlib.suppress(OSError):  # Linux >= 4.20; else pkttype is checked
+            try:  # Linux >= 4.20; else the pkttype of every frame is checked
                 sock.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+                self.kernel_ignores_outgoing = True
+            except OSError:
+                self.kernel_ignores_outgoing = False
             try:
                 sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF_BYTES)
             except OSError:
@@ -163,17 +166,21 @@ class InterfacePort:
         """Read up to ``budget`` frames now available and deliver them."""
         sock = self.sock
         stats = self.stats
+        check_outgoing = not self.kernel_ignores_outgoing
         for _ in range(budget):
             try:
-                data, addr = sock.recvfrom(MAX_FRAME)
+                if check_outgoing:
+                    data, addr = sock.recvfrom(MAX_FRAME)
+                    if addr[2] == PACKET_OUTGOING:
+                        continue
+                else:
+                    data = sock.recv(MAX_FRAME)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
                 if exc.errno in (errno.ENETDOWN, errno.ENXIO):
                     return
                 raise
-            if addr[2] == PACKET_OUTGOING:
-                continue
             stats.rx_packets += 1
             stats.rx_bytes += len(data)
             deliver(data)
