@@ -433,6 +433,17 @@ def _show_ports(proc: SwitchProcess, args: list[str]) -> str:
 COMMANDS["port_stats"] = (_show_ports, "port_stats")
 
 
+@command("queue_stats", "queue_stats")
+def _queue_stats(proc: SwitchProcess, args: list[str]) -> str:
+    stats = getattr(_switch(proc), "queue_stats", None)
+    if stats is None:
+        raise RuntimeCommandError("this switch core does not report queue statistics")
+    lines = [f"{'port':>5} {'prio':>5}{'enqueued':>11}{'dropped':>10}{'dequeued':>11}"]
+    for (port, prio), q in sorted(stats().items()):
+        lines.append(f"{port:>5} {prio:>5}{q.enqueued:>11}{q.dropped:>10}{q.dequeued:>11}")
+    return "\n".join(lines)
+
+
 def _direction(text: str) -> tuple[Direction, ...]:
     if text == "both":
         return DIRECTIONS

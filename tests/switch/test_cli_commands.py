@@ -77,3 +77,17 @@ def test_multicast_mirroring_and_queues(proc: SwitchProcess) -> None:
     assert proc.switch is not None and proc.switch.mirroring_get(5).port == 3
     assert run_command(proc, "set_queue_depth 16 1") == "Queue depth set"
     assert run_command(proc, "set_queue_rate 1000") == "Queue rate set"
+
+
+def test_queue_stats_count_forwarded_frames(proc: SwitchProcess) -> None:
+    assert proc.ports is not None and proc.switch is not None
+    p1, p2 = proc.ports.add_virtual(1), proc.ports.add_virtual(2)
+    run_command(proc, "table_add ipv4_lpm ipv4_forward 10.0.2.0/24 => 02:00:00:00:00:02 2")
+    ipv4 = bytes.fromhex("4500001c00000000401100000a0001010a000201") + b"\x00" * 8
+    for _ in range(3):
+        p1.inject(bytes.fromhex("0200000000fe0200000000010800") + ipv4)
+    assert proc.switch.wait_idle(2)  # type: ignore[attr-defined]
+    assert len(p2.drain()) == 3
+    out = run_command(proc, "queue_stats").splitlines()
+    assert out[0].split() == ["port", "prio", "enqueued", "dropped", "dequeued"]
+    assert ["2", "0", "3", "0", "3"] in [ln.split() for ln in out[1:]]
