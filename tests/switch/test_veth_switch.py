@@ -198,3 +198,27 @@ def test_bad_program_json_exits_1_with_the_core_message(tmp_path: Path) -> None:
     )
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
     assert "Traceback" not in r.stderr
+
+
+def test_same_seed_loses_the_same_frames(lab: VethLab, tmp_path: Path) -> None:
+    def survivors(seed: str, run_dir: Path) -> list[int]:
+        run_dir.mkdir()
+        run = SwitchRun(lab, run_dir, "--seed", seed, "--impair", "2:egress:loss=0.3,dup=0.05")
+        try:
+            _route(run, lab)
+            tx, rx = lab.socket(1), lab.socket(2)
+            for i in range(300):
+                tx.send(_packet(lab, i))
+                if i % 50 == 49:
+                    time.sleep(0.01)
+            got = _collect(rx, 2)
+            tx.close()
+            rx.close()
+            return [int.from_bytes(g[-4:], "big") for g in got]
+        finally:
+            run.stop()
+
+    first = survivors("5", tmp_path / "a")
+    assert first == survivors("5", tmp_path / "b")
+    assert first != survivors("6", tmp_path / "c")
+    assert len(first) != len(set(first))  # duplicates are there too
