@@ -17,7 +17,3 @@ class InputError(HostsError):
 
 class AllreduceTimeout(HostsError):
     """The aggregator (switch or PS) did not answer within the round's hard timeout."""
-
-
-class LossBoundExceeded(HostsError):
-    """More blocks were lost than the job's loss bound allows, and retransmission gave up."""
