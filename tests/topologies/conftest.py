@@ -11,7 +11,8 @@ import pytest
 
 from inalab.compiler import compile_file
 from inalab.topologies.net import InaNetwork
-from inalab.topologies.paths import next_hops
+
+from .routes import route_commands
 
 L3FWD_SOURCE = Path(__file__).with_name("l3fwd.p4")
 
@@ -23,23 +24,6 @@ def l3fwd_build(tmp_path: Path) -> Path:
     build.mkdir()
     compile_file(L3FWD_SOURCE).write(build / "l3fwd.json", build / "l3fwd.p4info.txtpb")
     return build
-
-
-def route_commands(net: InaNetwork, switch: str) -> list[str]:
-    """One /32 route per host: the host's own port on its switch, else one of
-    the equal-cost ports towards it, picked by the host's position so that
-    different destinations use different paths."""
-    topo = net.topo
-    lines = []
-    for index, host in enumerate(topo.hosts):
-        ports = next_hops(topo, switch, host.name)
-        port = ports[index % len(ports)]
-        peer = topo.switch_ports(switch)[port]
-        mac = host.mac if peer.node == host.name else topo.switch(peer.node).router_mac
-        lines.append(
-            f"table_add L3Ingress.ipv4_routes L3Ingress.route {host.address}/32 => {mac} {port}"
-        )
-    return lines
 
 
 def _install(net: InaNetwork) -> None:
