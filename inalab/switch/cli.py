@@ -13,6 +13,7 @@ on stderr and exit 1.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import logging
 import signal
 import sys
@@ -54,6 +55,13 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("inalab")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _int(text: str) -> int:
     try:
         return int(text, 0)
@@ -80,6 +88,7 @@ def _main_parser() -> _Parser:
         help="bind port number PORT to Linux interface IFACE (repeatable)",
     )
     p.add_argument("--no-p4", action="store_true", help="start with no program")
+    p.add_argument("-v", "--version", action="version", version=f"{PROG} {_version()}")
     p.add_argument("--device-id", type=_int, default=0)
     p.add_argument(
         "--pcap",

@@ -158,6 +158,7 @@ class InterfacePort:
             sock.close()
             raise PortError(f"interface {iface!r}: {exc.strerror or exc}") from None
         self.sock = sock
+        self._warned_size = False
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -190,7 +191,17 @@ class InterfacePort:
             self.sock.send(frame)
         except OSError as exc:
             self.stats.tx_errors += 1
-            log.debug("port %d (%s): transmit failed: %s", self.number, self.name, exc)
+            if exc.errno == errno.EMSGSIZE and not self._warned_size:
+                self._warned_size = True
+                log.warning(
+                    "port %d (%s): %d-byte frame exceeds the MTU and was dropped; turn "
+                    "segmentation offloads off on the hosts (ethtool -K IFACE tso off gso off)",
+                    self.number,
+                    self.name,
+                    len(frame),
+                )
+            else:
+                log.debug("port %d (%s): transmit failed: %s", self.number, self.name, exc)
             return
         self.stats.tx_packets += 1
         self.stats.tx_bytes += len(frame)

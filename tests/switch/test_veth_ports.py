@@ -110,3 +110,30 @@ def test_down_interface_is_refused(lab: VethLab) -> None:
     subprocess.run(["ip", "link", "set", lab.hosts[0].switch_iface, "down"], check=True)
     with pytest.raises(PortError, match="is down"):
         PortSet(Crossover()).add_interface(1, lab.hosts[0].switch_iface)  # type: ignore[arg-type]
+
+
+def test_frame_over_the_egress_mtu_is_counted_and_warned_once(
+    lab: VethLab, caplog: pytest.LogCaptureFixture
+) -> None:
+    import subprocess
+
+    subprocess.run(["ip", "link", "set", lab.hosts[1].switch_iface, "mtu", "1000"], check=True)
+    sw = Crossover()
+    ports = PortSet(sw)  # type: ignore[arg-type]
+    for h in lab.hosts:
+        ports.add_interface(h.index, h.switch_iface)
+    ports.start()
+    try:
+        tx = lab.socket(1)
+        big = _frame(0) + b"\x00" * 1300
+        with caplog.at_level("WARNING", logger="inalab.switch.ports"):
+            tx.send(big)
+            tx.send(big)
+            deadline = time.monotonic() + 3
+            while ports.stats()[2].tx_errors < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+        assert ports.stats()[2].tx_errors == 2 and ports.stats()[2].tx_packets == 0
+        warnings = [r.getMessage() for r in caplog.records if "exceeds the MTU" in r.getMessage()]
+        assert len(warnings) == 1 and "tso off gso off" in warnings[0]
+    finally:
+        ports.stop()

@@ -222,3 +222,17 @@ def test_same_seed_loses_the_same_frames(lab: VethLab, tmp_path: Path) -> None:
     assert first == survivors("5", tmp_path / "b")
     assert first != survivors("6", tmp_path / "c")
     assert len(first) != len(set(first))  # duplicates are there too
+
+
+def test_log_file_traces_each_packet_at_trace_level(lab: VethLab, tmp_path: Path) -> None:
+    log = tmp_path / "s1.log"
+    run = SwitchRun(lab, tmp_path, "--log-file", str(log), "--log-flush")
+    try:
+        _route(run, lab)
+        tx, rx = lab.socket(1), lab.socket(2)
+        tx.send(_packet(lab, 1))
+        assert len(_collect(rx, 3, want=1)) == 1
+    finally:
+        run.stop()
+    lines = log.read_text().splitlines()
+    assert any("[inalab.switch.trace]" in ln and "port 1" in ln for ln in lines), lines[:20]
