@@ -238,7 +238,7 @@ class ActionCompiler:
             src.add(f"{tgt} = _rand({e(params[1], path)}, {e(params[2], path)}) & {(1 << w) - 1}")
         elif op == "generate_digest":
             need(2)
-            src.add(f"p.digests.append({e(params[1], path)})")
+            src.add(f"p.digests = p.digests + ({e(params[1], path)},)")
         elif op == "clone_ingress_pkt_to_egress":
             need(1)
             fl = e(params[1], path) if len(params) > 1 else "0"

@@ -62,7 +62,10 @@ def gen_calculation(src: Source, lay: Layout, calc: dict[str, Any], fname: str, 
     src.indent()
     src.add("F = p.F; V = p.V")
     gen_field_bits(src, lay, calc.get("input", []), path)
-    src.add("pad = (-n) % 8")
-    src.add(f"return ALG_{algo}((x << pad).to_bytes((n + pad) // 8, 'big'))")
+    if algo in ("csum16", "cksum16"):
+        src.add("return _csum16_int(x << ((-n) % 16))")
+    else:
+        src.add("pad = (-n) % 8")
+        src.add(f"return ALG_{algo}((x << pad).to_bytes((n + pad) // 8, 'big'))")
     src.dedent()
     return f"ALG_{algo}"

@@ -31,6 +31,7 @@ from inalab.switch.control import (
     TransmitHandler,
     UnknownNameError,
 )
+from inalab.switch.datapath import run_egress, run_ingress
 from inalab.switch.errors import PacketError, ParserError
 from inalab.switch.loader import Program, set_trace
 from inalab.switch.packet import Packet
@@ -77,6 +78,7 @@ class Switch:
         self._threads: list[threading.Thread] = []
         self._idle_notified: set[tuple[str, int]] = set()
         self.drops: dict[str, int] = {}
+        self._trace_on: bool | None = None
 
     # ================================================================== lifecycle
     def start(self) -> None:
@@ -113,6 +115,7 @@ class Switch:
         prog = Program(bmv2_json, self.drop_port)
         with self._lock:
             self.prog = prog
+            self._trace_on = None
             self.pre = Replication()
             self._idle_notified.clear()
 
@@ -434,9 +437,7 @@ class Switch:
                 return
             self._busy += 1
             try:
-                from inalab.switch.datapath import run_ingress
-
-                run_ingress(self, port, bytes(data))
+                run_ingress(self, port, data if type(data) is bytes else bytes(data))
             finally:
                 self._busy -= 1
 
@@ -446,7 +447,6 @@ class Switch:
             trace.debug("[%d.%d] Dropping packet: %s", p.pid, p.copy, why)
 
     def _scheduler(self) -> None:
-        from inalab.switch.datapath import run_egress, run_ingress
 
         while not self._stop.is_set():
             r = self.tm.dequeue(self._stop)
@@ -499,8 +499,10 @@ class Switch:
 
     def _set_trace(self) -> bool:
         on = trace.isEnabledFor(logging.DEBUG)
-        if self.prog is not None:
-            set_trace(on, self.prog.ns)
+        if on is not self._trace_on:
+            self._trace_on = on
+            if self.prog is not None:
+                set_trace(on, self.prog.ns)
         return on
 
     def _error(self, p: Packet, exc: PacketError | ParserError) -> None:

@@ -66,83 +66,110 @@ def run_ingress(
     prog = sw.prog
     assert prog is not None
     tr = sw._set_trace()
-    sm = prog.sm
-    # work items: (data, ingress port, instance type, preserved-from packet, field list id)
-    work: deque[tuple[bytes, int, int, Packet | None, int]] = deque([(data, port, itype, src, fl)])
-    loops = 0
+    more = _ingress_one(sw, prog, data, port, itype, src, fl, tr)
+    if not more:
+        return
+    # resubmitted / recirculated / cloned-and-recirculated work, breadth first
+    work: deque[Item] = deque(more)
+    loops = 1
     while work:
-        data, port, itype, src, fl = work.popleft()
         loops += 1
         if loops > MAX_LOOPS:
             sw._drop(None, "too many resubmit/recirculate rounds")
             return
-        p = _new_packet(sw, prog, data)
-        F = p.F
-        if src is not None:
-            f = prog.field_lists.get(fl)
+        data, port, itype, src, fl = work.popleft()
+        work.extend(_ingress_one(sw, prog, data, port, itype, src, fl, tr))
+
+
+NOTHING: list[Item] = []
+
+
+def _ingress_one(
+    sw: Switch,
+    prog: Program,
+    data: bytes,
+    port: int,
+    itype: int,
+    src: Packet | None,
+    fl: int,
+    tr: bool,
+) -> list[Item]:
+    sm = prog.sm
+    sw._pid += 1
+    p = Packet([0] * prog.nslots, prog.v_template[:], [0] * prog.nstacks, data, sw._pid)
+    F = p.F
+    if src is not None:
+        f = prog.field_lists.get(fl)
+        if f is not None:
+            f(p, src)
+    F[prog.s_ingress_port] = port
+    F[prog.s_instance_type] = itype
+    F[prog.s_packet_length] = len(data)
+    now = sw.now_us()
+    F[prog.s_ingress_ts] = now & 0xFFFFFFFFFFFF
+    if tr:
+        trace.debug("[%d.%d] Processing packet received on port %d", p.pid, p.copy, port)
+    _parse(prog, p, tr)
+    for cs in prog.verify_checksums:
+        if cs.cond(p) and (cs.calc(p) & ((1 << cs.width) - 1)) != F[cs.slot]:
+            F[sm["checksum_error"]] = 1
+            if tr:
+                trace.debug("[%d.%d] Checksum '%s' verification failed", p.pid, p.copy, cs.name)
+    n = prog.ingress_init
+    try:
+        while n is not None:
+            n = n(p)
+            if p.exit:
+                break
+    except PacketError as e:
+        sw._error(p, e)
+        sw._drop(p, f"fault in ingress: {e}")
+        return NOTHING
+    p.exit = False
+    # ---- end of ingress, in simple_switch's order
+    more: list[Item] = NOTHING
+    if p.clone_i2e is not None:
+        more = []
+        session, cfl = p.clone_i2e
+        s = sw.pre.sessions.get(session)
+        if s is not None:
+            c = _new_packet(sw, prog, data)
+            c.pid, c.copy = p.pid, p.copy + 1
+            _parse(prog, c, False)
+            _reset_metadata(prog, c)
+            f = prog.field_lists.get(cfl)
             if f is not None:
-                f(p, src)
-        F[sm["ingress_port"]] = port
-        F[sm["instance_type"]] = itype
-        F[sm["packet_length"]] = len(data)
-        F[sm["ingress_global_timestamp"]] = sw.now_us() & 0xFFFFFFFFFFFF
-        if tr:
-            trace.debug("[%d.%d] Processing packet received on port %d", p.pid, p.copy, port)
-        _parse(prog, p, tr)
-        for cs in prog.checksums:
-            if cs.verify and cs.cond(p) and (cs.calc(p) & ((1 << cs.width) - 1)) != F[cs.slot]:
-                F[sm["checksum_error"]] = 1
-                if tr:
-                    trace.debug("[%d.%d] Checksum '%s' verification failed", p.pid, p.copy, cs.name)
-        try:
-            _run(prog, "ingress", p)
-        except PacketError as e:
-            sw._error(p, e)
-            sw._drop(p, f"fault in ingress: {e}")
-            continue
-        # ---- end of ingress, in simple_switch's order
-        if p.clone_i2e is not None:
-            session, cfl = p.clone_i2e
-            s = sw.pre.sessions.get(session)
-            if s is not None:
-                c = _new_packet(sw, prog, data)
-                c.pid, c.copy = p.pid, p.copy + 1
-                _parse(prog, c, False)
-                _reset_metadata(prog, c)
-                f = prog.field_lists.get(cfl)
-                if f is not None:
-                    f(c, p)
-                c.F[sm["instance_type"]] = CLONE_I2E
-                c.F[sm["ingress_port"]] = port
-                c.F[sm["packet_length"]] = len(data)
-                c.truncate = s.truncate
-                if tr:
-                    trace.debug(
-                        "[%d.%d] Cloning packet at ingress to session %d", p.pid, p.copy, session
-                    )
-                work.extend(_to_session(sw, prog, c, s.port, s.mc_group))
-        for lid in p.digests:
-            ll = prog.learn_lists.get(lid)
-            if ll is not None:
-                sw._emit_digest(ll[0], lid, ll[1](p))
-        if p.resubmit is not None:
+                f(c, p)
+            c.F[sm["instance_type"]] = CLONE_I2E
+            c.F[sm["ingress_port"]] = port
+            c.F[sm["packet_length"]] = len(data)
+            c.truncate = s.truncate
             if tr:
-                trace.debug("[%d.%d] Resubmitting packet", p.pid, p.copy)
-            work.append((data, port, RESUBMIT, p, p.resubmit))
-            continue
-        mgid = F[sm["mcast_grp"]]
-        if mgid:
-            if tr:
-                trace.debug("[%d.%d] Multicast to group %d", p.pid, p.copy, mgid)
-            work.extend(_multicast(sw, prog, p, mgid, REPLICATION))
-            continue
-        egress = F[sm["egress_spec"]]
-        if egress == sw.drop_port:
-            sw._drop(p, "egress_spec is the drop port at the end of ingress")
-            continue
+                trace.debug(
+                    "[%d.%d] Cloning packet at ingress to session %d", p.pid, p.copy, session
+                )
+            more.extend(_to_session(sw, prog, c, s.port, s.mc_group))
+    for lid in p.digests:
+        ll = prog.learn_lists.get(lid)
+        if ll is not None:
+            sw._emit_digest(ll[0], lid, ll[1](p))
+    if p.resubmit is not None:
         if tr:
-            trace.debug("[%d.%d] Egress port is %d", p.pid, p.copy, egress)
-        work.extend(enqueue(sw, prog, egress, p))
+            trace.debug("[%d.%d] Resubmitting packet", p.pid, p.copy)
+        return [*more, (data, port, RESUBMIT, p, p.resubmit)]
+    mgid = F[prog.s_mcast_grp]
+    if mgid:
+        if tr:
+            trace.debug("[%d.%d] Multicast to group %d", p.pid, p.copy, mgid)
+        return more + _multicast(sw, prog, p, mgid, REPLICATION)
+    egress = F[prog.s_egress_spec]
+    if egress == sw.drop_port:
+        sw._drop(p, "egress_spec is the drop port at the end of ingress")
+        return more
+    if tr:
+        trace.debug("[%d.%d] Egress port is %d", p.pid, p.copy, egress)
+    r = enqueue(sw, prog, egress, p, now)
+    return more + r if more else r
 
 
 Item = tuple[bytes, int, int, "Packet | None", int]
@@ -172,40 +199,56 @@ def _to_session(
     return more
 
 
-def enqueue(sw: Switch, prog: Program, port: int, p: Packet) -> list[Item]:
+def enqueue(sw: Switch, prog: Program, port: int, p: Packet, now: int | None = None) -> list[Item]:
     """Queue ``p`` for ``port``; with an unlimited port run egress now. Returns recirculations."""
     tm = sw.tm
-    prio = tm.queue_index(p.F[prog.sm["priority"]])
+    if now is None:
+        now = sw.now_us()
+    prio = p.F[prog.s_priority]
+    if prio >= tm.nprio:
+        prio = tm.nprio - 1
     if tm.unlimited(port):
         tm.count_inline(port, prio)
-        return run_egress(sw, port, p, sw.now_us(), 0, 0)
-    if tm.enqueue(port, prio, p, sw.now_us()) is None:
+        return run_egress(sw, port, p, now, 0, 0, now)
+    if tm.enqueue(port, prio, p, now) is None:
         sw._drop(p, f"queue full (port {port}, priority {prio})")
-    return []
+    return NOTHING
 
 
 def run_egress(
-    sw: Switch, port: int, p: Packet, enq_us: int, enq_depth: int, deq_depth: int
+    sw: Switch,
+    port: int,
+    p: Packet,
+    enq_us: int,
+    enq_depth: int,
+    deq_depth: int,
+    now: int | None = None,
 ) -> list[Item]:
     prog = sw.prog
     assert prog is not None
     sm = prog.sm
     F = p.F
     tr = trace.isEnabledFor(logging.DEBUG)
-    now = sw.now_us()
-    F[sm["egress_port"]] = port
-    F[sm["egress_spec"]] = 0
+    if now is None:
+        now = sw.now_us()
+    F[prog.s_egress_port] = port
+    F[prog.s_egress_spec] = 0
     F[sm["enq_timestamp"]] = enq_us & 0xFFFFFFFF
     F[sm["enq_qdepth"]] = enq_depth
     F[sm["deq_qdepth"]] = deq_depth
     F[sm["deq_timedelta"]] = (now - enq_us) & 0xFFFFFFFF
     F[sm["egress_global_timestamp"]] = now & 0xFFFFFFFFFFFF
+    n = prog.egress_init
     try:
-        _run(prog, "egress", p)
+        while n is not None:
+            n = n(p)
+            if p.exit:
+                break
     except PacketError as e:
         sw._error(p, e)
         sw._drop(p, f"fault in egress: {e}")
-        return []
+        return NOTHING
+    p.exit = False
     more: list[Item] = []
     clone: tuple[Packet, MirrorSession] | None = None
     if p.clone_e2e is not None:
@@ -241,11 +284,11 @@ def _finish_egress(
 ) -> None:
     sm = prog.sm
     F = p.F
-    if F[sm["egress_spec"]] == sw.drop_port:
+    if F[prog.s_egress_spec] == sw.drop_port:
         sw._drop(p, "egress_spec is the drop port at the end of egress")
         return
-    for cs in prog.checksums:
-        if cs.update and cs.cond(p):
+    for cs in prog.update_checksums:
+        if cs.cond(p):
             F[cs.slot] = cs.calc(p) & ((1 << cs.width) - 1)
     out = prog.deparse(p)
     if p.recirculate is not None:

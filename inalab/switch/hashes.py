@@ -65,6 +65,17 @@ def csum16(data: bytes) -> int:
     return (~s) & 0xFFFF
 
 
+def csum16_int(x: int) -> int:
+    """csum16 of a big-endian buffer already read as an int (16-bit aligned).
+
+    2**16 = 1 (mod 0xFFFF), so the ones' complement sum of the 16-bit words is
+    ``x mod 0xFFFF`` (0xFFFF instead of 0 for non-zero data)."""
+    r = x % 0xFFFF
+    if r == 0 and x:
+        r = 0xFFFF
+    return (~r) & 0xFFFF
+
+
 def xor16(data: bytes) -> int:
     if len(data) % 2:
         data += b"\x00"

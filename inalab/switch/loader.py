@@ -19,7 +19,7 @@ from inalab.switch.codegen import Source, compile_functions
 from inalab.switch.deparser import compile_deparser
 from inalab.switch.errors import JsonError
 from inalab.switch.expressions import RUNTIME, ExprCompiler
-from inalab.switch.hashes import ALGORITHMS
+from inalab.switch.hashes import ALGORITHMS, csum16_int
 from inalab.switch.packet import Packet, make_runtime
 from inalab.switch.parser import ParserCompiler
 from inalab.switch.program import Json, Layout, at, build_layout, check_version, parse_json
@@ -78,6 +78,7 @@ class Program:
         ns["_ERRNAMES"] = {v: k for k, v in lay.errors.items()}
         for a, fn in ALGORITHMS.items():
             ns[f"ALG_{a}"] = fn
+        ns["_csum16_int"] = csum16_int
         self.ns = ns
         names = Names()
         names.drop_port = drop_port
@@ -146,7 +147,11 @@ class Program:
                     parts.append(expr)
                 src.add(f"def key_{pi}_{ti}(p):")
                 src.add("    F = p.F; V = p.V")
-                src.add(f"    return ({''.join(x + ', ' for x in parts)})")
+                kinds = {k.get("match_type") for k in t.get("key", [])}
+                if len(parts) == 1 and not kinds & {"ternary", "range", "optional"}:
+                    src.add(f"    return {parts[0]}")  # single-key exact/LPM: a bare int
+                else:
+                    src.add(f"    return ({''.join(x + ', ' for x in parts)})")
         for ci, cs in enumerate(j.get("checksums", []) or []):
             cp = f"checksums[{ci}]"
             cond = cs.get("if_cond")
@@ -198,6 +203,19 @@ class Program:
             aid: ActionInfo(n, aid, ns[f], w) for aid, (n, f, w) in action_fns.items()
         }
         self._build_pipelines(pipelines, ns, names)
+        self.verify_checksums = [c for c in self.checksums if c.verify]
+        self.update_checksums = [c for c in self.checksums if c.update]
+        sm = self.sm
+        self.s_ingress_port = sm["ingress_port"]
+        self.s_instance_type = sm["instance_type"]
+        self.s_packet_length = sm["packet_length"]
+        self.s_ingress_ts = sm["ingress_global_timestamp"]
+        self.s_egress_port = sm["egress_port"]
+        self.s_egress_spec = sm["egress_spec"]
+        self.s_mcast_grp = sm["mcast_grp"]
+        self.s_priority = sm["priority"]
+        self.ingress_init = self.pipeline_init.get("ingress")
+        self.egress_init = self.pipeline_init.get("egress")
         # template of a fresh packet's fields
         self.nslots = lay.nslots
         self.nheaders = len(lay.headers)

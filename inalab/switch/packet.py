@@ -14,26 +14,21 @@ log = logging.getLogger("inalab.switch.trace")
 
 
 class Packet:
-    """One packet instance in the pipeline (bmv2's Packet + PHV)."""
+    """One packet instance in the pipeline (bmv2's Packet + PHV).
 
-    __slots__ = (
-        "F",
-        "NX",
-        "V",
-        "clone_e2e",
-        "clone_i2e",
-        "copy",
-        "data",
-        "digests",
-        "exit",
-        "in_len",
-        "off",
-        "pid",
-        "recirculate",
-        "resubmit",
-        "truncate",
-        "vl",
-    )
+    Rarely used attributes are class-level defaults, set on the instance only
+    when a packet uses them (a fresh packet costs few attribute writes).
+    """
+
+    exit = False
+    copy = 0
+    digests: tuple[int, ...] = ()
+    clone_i2e: tuple[int, int] | None = None
+    clone_e2e: tuple[int, int] | None = None
+    resubmit: int | None = None
+    recirculate: int | None = None
+    truncate: int | None = None
+    off = 0
 
     def __init__(self, F: list[int], V: list[int], NX: list[int], data: bytes, pid: int) -> None:
         self.F = F
@@ -41,17 +36,8 @@ class Packet:
         self.NX = NX
         self.vl: dict[int, int] = {}
         self.data = data
-        self.off = 0
-        self.exit = False
         self.in_len = len(data)
         self.pid = pid
-        self.copy = 0
-        self.digests: list[int] = []
-        self.clone_i2e: tuple[int, int] | None = None
-        self.clone_e2e: tuple[int, int] | None = None
-        self.resubmit: int | None = None
-        self.recirculate: int | None = None
-        self.truncate: int | None = None
 
     def payload(self) -> bytes:
         return self.data[self.off :]

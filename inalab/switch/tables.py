@@ -148,6 +148,8 @@ class Table:
         else:
             self.mode = "exact"
         self.lpm_index = next((i for i, k in enumerate(keys) if k.match_type == "lpm"), -1)
+        # single-key exact/LPM tables use the bare int as the key (no tuple per lookup)
+        self.single = len(keys) == 1 and self.mode != "prio"
         self.entries: dict[int, Entry] = {}
         self.exact: dict[tuple[int, ...], Entry] = {}
         self.lpm: dict[int, dict[tuple[int, ...], Entry]] = {}
@@ -162,9 +164,15 @@ class Table:
         self.has_const_entries = False
 
     # ------------------------------------------------------------------ lookup
-    def lookup(self, k: tuple[int, ...]) -> Entry | None:
+    def lookup(self, k: Any) -> Entry | None:
         if self.mode == "exact":
             return self.exact.get(k)
+        if self.single:
+            for _plen, m, bucket in self.lpm_order:
+                e = bucket.get(k & m)
+                if e is not None:
+                    return e
+            return None
         if self.mode == "lpm":
             li = self.lpm_index
             kv = k[li]
@@ -186,7 +194,9 @@ class Table:
         return None
 
     # ------------------------------------------------------------------ entries
-    def _exact_key(self, match: tuple[Any, ...]) -> tuple[int, ...]:
+    def _exact_key(self, match: tuple[Any, ...]) -> Any:
+        if self.single:
+            return match[0][1]
         return tuple(m[1] for m in match)
 
     def resolve_action(self, spec: ActionSpec) -> tuple[ActionFn | None, tuple[int, ...], str]:

@@ -108,6 +108,8 @@ class TrafficManager:
             self.cv.notify_all()
 
     def unlimited(self, port: int) -> bool:
+        if self.default_rate is None and not self.port_rate and not self.queue_rate:
+            return True
         if self.default_rate is not None or port in self.port_rate:
             return False
         return not any(q[0] == port for q in self.queue_rate)
@@ -148,10 +150,12 @@ class TrafficManager:
             return depth
 
     def count_inline(self, port: int, prio: int) -> None:
-        with self.cv:
+        # called under the switch's lock; the scheduler never touches inline ports
+        st = self.stats.get((port, prio))
+        if st is None:
             st = self.stat(port, prio)
-            st.enqueued += 1
-            st.dequeued += 1
+        st.enqueued += 1
+        st.dequeued += 1
 
     def dequeue(self, stop: threading.Event) -> tuple[int, int, Queued, int] | None:
         """Block until a packet may leave; (port, prio, queued, depth after) or None on stop."""
