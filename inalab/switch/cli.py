@@ -105,7 +105,7 @@ def _main_parser() -> _Parser:
         "--log-level",
         choices=list(LOG_LEVELS),
         default="trace",
-        help="trace/debug log every packet (as bmv2); default trace",
+        help="trace (the default, as bmv2) logs every packet; debug and above do not",
     )
     p.add_argument(
         "--thrift-port",
