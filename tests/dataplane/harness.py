@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import json
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 P4SRC = REPO / "p4src"
 PROGRAM = P4SRC / "ina.p4"
 TEST_SLOTS = 64  # small register arrays: fast to load, same code paths
+RIGS: list[Rig] = []  # stopped after each test (conftest.py)
 
 
 def _json_of(result: Any) -> dict[str, Any]:
@@ -90,8 +90,10 @@ class Rig:
         text = compiled(lanes, slots)
         self.program = json.loads(text)
         self.n = Names(self.program)
-        self.sw = Switch()
+        self.sw = Switch(priority_queues=8)
         self.sw.load_program(text)
+        self.sw.start()
+        RIGS.append(self)
         self._out: list[tuple[int, bytes]] = []
         self._cv = threading.Condition()
         self.sw.set_transmit_handler(self._tx)
@@ -103,24 +105,24 @@ class Rig:
             self._out.append((port, bytes(data)))
             self._cv.notify_all()
 
-    def send(self, port: int, data: bytes, settle: float = 0.05) -> list[tuple[int, bytes]]:
+    def send(self, port: int, data: bytes) -> list[tuple[int, bytes]]:
         """Inject a frame; return the frames the switch sent because of it."""
         with self._cv:
             self._out.clear()
         self.sw.receive(port, data)
-        return self.collect(settle)
+        return self.collect()
 
-    def collect(self, settle: float = 0.05) -> list[tuple[int, bytes]]:
-        deadline = time.monotonic() + settle
+    def collect(self, timeout: float = 10.0) -> list[tuple[int, bytes]]:
+        """Frames sent since the last collect, once the switch is idle."""
+        if not self.sw.wait_idle(timeout):
+            raise TimeoutError("switch still busy")
         with self._cv:
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cv.wait(left)
             out = sorted(self._out)
             self._out.clear()
         return out
+
+    def close(self) -> None:
+        self.sw.stop()
 
     # ---------------------------------------------------------------- control writes
     def add(

@@ -1,0 +1,85 @@
+"""Benchmark: INA contributions per second through p4src/ina.p4 in the switch core.
+
+    .venv/bin/python bench/bench_dataplane.py [--lanes 32 64] [--rounds 200] [--workers 4]
+
+Compiles the program with inalab-p4c, loads it into ``inalab.switch.core.Switch``,
+and feeds ``rounds`` complete aggregation rounds of ``workers`` contributions
+(each round completes one slot and multicasts the result), timing the whole
+ingress -> traffic manager -> egress path. Prints one line per K.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from inalab.protocol.constants import JobMode  # noqa: E402
+from tests.dataplane.harness import Rig  # noqa: E402
+from tests.dataplane.packets import contribution  # noqa: E402
+
+
+def run(lanes: int, rounds: int, workers: int) -> tuple[float, float, int]:
+    rig = Rig(lanes=lanes, slots=64)
+    ports = tuple(range(1, workers + 1))
+    rig.rack(1, ports, mcast=1, mode=JobMode.DEDICATED, size=64)
+    rng = np.random.default_rng(1)
+    frames = []
+    for r in range(rounds):
+        flags = 1 if (r // 64) % 2 else 0
+        for w in range(workers):
+            vals = rng.integers(-(2**20), 2**20, size=lanes)
+            frames.append(
+                (ports[w], contribution(w, vals, slot=r % 64, seq=r, flags=flags, lanes=lanes))
+            )
+    sent = 0
+    done = threading.Event()
+    want = rounds * workers  # each round multicasts one result per worker
+
+    def tx(port: int, data: bytes) -> None:
+        nonlocal sent
+        sent += 1
+        if sent >= want:
+            done.set()
+
+    rig.sw.set_transmit_handler(tx)
+    t0 = time.perf_counter()
+    for port, data in frames:
+        rig.sw.receive(port, data)
+    rig.sw.wait_idle(120.0)
+    dt = time.perf_counter() - t0
+    rig.close()
+    if sent != want:
+        raise SystemExit(f"K={lanes}: expected {want} result copies, got {sent}")
+    return len(frames) / dt, sent / dt, len(frames)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--lanes", type=int, nargs="+", default=[32, 64])
+    ap.add_argument("--rounds", type=int, default=200)
+    ap.add_argument("--workers", type=int, default=4)
+    args = ap.parse_args()
+    results = {}
+    for k in args.lanes:
+        pps, out_pps, n = run(k, args.rounds, args.workers)
+        results[k] = {"contributions_per_s": round(pps), "results_per_s": round(out_pps)}
+        print(
+            f"K={k:2d} workers={args.workers} contributions={n}: "
+            f"{pps:8.0f} contributions/s in, {out_pps:8.0f} result copies/s out, "
+            f"{pps * k:10.0f} int32 values aggregated/s"
+        )
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
