@@ -140,16 +140,17 @@ def clean(everything: bool = False, dry_run: bool = False) -> CleanReport:
     require_root("inalab-clean")
     report = CleanReport()
     live_runs = []
+    handled: set[int] = set()  # pids a record accounts for
     for record in all_runs():
+        handled |= {p.pid for p in record.processes}
         if record.leftover:
             report.merge(clean_run(record, dry_run))
         else:
             live_runs.append(record)
-    protected = {p.pid for r in live_runs for p in r.processes}
     strays = [
         (pid, argv)
         for pid, ppid, argv in switch_processes()
-        if pid != os.getpid() and (everything or (ppid == 1 and pid not in protected))
+        if pid != os.getpid() and pid not in handled and (everything or ppid == 1)
     ]
     if strays and not dry_run:
         kill_pids([pid for pid, _ in strays])

@@ -100,6 +100,10 @@ class InaNetwork:
         """The runtime-control port of a switch (``inalab-switch-cli --thrift-port``)."""
         return self.thrift_base_port + self.topo.switch(switch).device_id
 
+    def ports(self) -> list[int]:
+        """TCP ports this network's switches listen on (gRPC and runtime)."""
+        return [p for s in self.topo.switches for p in (s.grpc_port, self.thrift_port(s.name))]
+
     def root_interfaces(self) -> list[str]:
         """Interfaces this network creates in the root namespace (switch sides)."""
         switches = {s.name for s in self.topo.switches}
@@ -117,7 +121,14 @@ class InaNetwork:
         runs = all_runs()
         leftovers = [r for r in runs if r.leftover]
         mine = set(self.root_interfaces())
+        my_ports = set(self.ports())
         for r in runs:
+            busy = sorted(my_ports & set(r.ports))
+            if busy and r.leftover:
+                raise LeftoverRunError(
+                    f"a crashed run of {r.topology} (pid {r.owner_pid}) may still hold port(s) "
+                    f"{', '.join(map(str, busy))}: run inalab-clean"
+                )
             clash = sorted(mine & set(r.interfaces))
             if clash and r.leftover:
                 raise LeftoverRunError(
@@ -180,7 +191,7 @@ class InaNetwork:
             self.topo.name,
             self.record.started,
             interfaces=tuple(self.root_interfaces()),
-            ports=tuple(p for s in self.topo.switches for p in (s.grpc_port,)),
+            ports=tuple(self.ports()),
         )
         self.record.save()
         for h in self.topo.hosts:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from inalab.topologies.builders import single_rack
-from inalab.topologies.cleanup import interface_exists
+from inalab.topologies.cleanup import clean_run, interface_exists
 from inalab.topologies.errors import LeftoverRunError, PortInUseError, SwitchStartError
 from inalab.topologies.loader import topology_from_dict
 from inalab.topologies.net import InaNetwork
 from inalab.topologies.p4switch import P4Switch
-from inalab.topologies.runs import RunRecord, all_runs, pid_alive
+from inalab.topologies.runs import RunProcess, RunRecord, all_runs, pid_alive
 from inalab.topologies.spec import LinkProfile
 
 
@@ -126,3 +129,48 @@ def test_switch_that_dies_reports_its_log(require_root: None, tmp_path: Path) ->
     assert f"last lines of {tmp_path / 'tqs3.out'}" in message
     assert "inalab-switch: error" in message
     assert not sw.running()
+
+
+CRASHING_OWNER = """
+import os, signal, sys
+from pathlib import Path
+from inalab.topologies.builders import single_rack
+from inalab.topologies.net import InaNetwork
+net = InaNetwork(single_rack(1, program=None, grpc_base_port=50521), log_dir=Path(sys.argv[1]),
+                 pcap_dir=None, thrift_base_port=19521)
+net.start()
+print(net.switch("s1").switch_pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.mininet
+def test_crashed_run_is_detected_then_cleaned(
+    run_dir: Path, tmp_path: Path, require_root: None
+) -> None:
+    """The owner dies by SIGKILL: its switch survives (own session) and holds its
+    ports; the next start says so, and cleaning the record ends the switch."""
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASHING_OWNER, str(tmp_path / "logs")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == -9, proc.stderr
+    switch_pid = int(proc.stdout.split()[0])
+    try:
+        (record,) = all_runs()
+        assert record.leftover and record.ports == (50521, 19521)
+        assert [p.role for p in record.processes if p.matches()] == ["switch s1"]
+        again = InaNetwork(
+            single_rack(1, program=None, grpc_base_port=50521), thrift_base_port=19521
+        )
+        with pytest.raises(
+            LeftoverRunError, match=r"may still hold port\(s\) 19521, 50521: run inalab-clean"
+        ):
+            again.preflight()
+        report = clean_run(record)
+        assert report.killed == [f"switch s1 (pid {switch_pid})"]
+        assert not RunProcess(switch_pid, record.processes[0].executable, "").matches()
+        again.preflight()
+    finally:
+        if pid_alive(switch_pid):
+            os.kill(switch_pid, signal.SIGKILL)
