@@ -9,6 +9,7 @@ and the end-of-ingress / end-of-egress events in simple_switch's order.
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Sequence
@@ -57,8 +58,10 @@ class Switch:
         priority_queues: int = 1,
         queue_depth: int = DEFAULT_DEPTH,
         queue_rate: float | None = None,
+        seed: int | None = None,
     ) -> None:
         self.device_id = device_id
+        self.rng = random.Random(seed)  # random(), hash algorithm "random"
         self.cpu_port = cpu_port
         self.drop_port = drop_port
         self.prog: Program | None = None
@@ -113,6 +116,9 @@ class Switch:
     # ================================================================== program
     def load_program(self, bmv2_json: str | bytes | dict[str, object]) -> None:
         prog = Program(bmv2_json, self.drop_port)
+        rng = self.rng
+        prog.ns["_rand"] = lambda lo, hi: rng.randint(lo, hi) if hi >= lo else lo
+        prog.ns["ALG_random"] = lambda data: rng.getrandbits(32)
         with self._lock:
             self.prog = prog
             self._trace_on = None

@@ -258,3 +258,63 @@ def test_trace_log_lines(caplog: pytest.LogCaptureFixture) -> None:
     caplog.clear()
     sw.receive(2, bytes.fromhex("01000000"))
     assert "Processing packet" not in caplog.text
+
+
+def test_packet_out_and_packet_in_through_the_cpu_port() -> None:
+    b = Builder()
+    b.action("to", [assign(field(SM, "egress_spec"), rdata(0))], [("p", 9)])
+    b.table("t", [(SM, "ingress_port", "exact")], ["to"], "to", default_data=[64])
+    sw = Switch(cpu_port=64)
+    sw.load_program(b.build())
+    out = capture(sw)
+    pins: list[bytes] = []
+    sw.set_packet_in_handler(pins.append)
+    sw.table_add("t", [ExactKey(64)], ActionCall("to", (3,)))
+    sw.packet_out(bytes.fromhex("01020304"))  # from the controller: ingress port 64 -> port 3
+    sw.receive(1, bytes.fromhex("05060708"))  # default: to the CPU port -> PacketIn
+    assert out == [(3, "01020304")]
+    assert pins == [bytes.fromhex("05060708")]
+
+
+def test_idle_timeout_notifies_once_until_hit_again() -> None:
+    import time
+
+    b = Builder()
+    b.action("noop", [])
+    b.table("t", [("h", "a", "exact")], ["noop"], "noop", support_timeout=True)
+    sw = Switch()
+    sw.load_program(b.build())
+    capture(sw)
+    expired: list[tuple[str, tuple[int, ...]]] = []
+    sw.set_idle_timeout_handler(lambda t, hs: expired.append((t, hs)))
+    h = sw.table_add("t", [ExactKey(1)], ActionCall("noop"))
+    sw.table_set_timeout("t", h, 60)
+    sw.start()
+    try:
+        time.sleep(0.03)
+        sw.receive(0, bytes.fromhex("01000000"))  # a hit resets the idle time
+        time.sleep(0.03)
+        assert expired == []
+        deadline = time.monotonic() + 2
+        while not expired and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.15)
+    finally:
+        sw.stop()
+    assert expired == [("t", (h,))]
+
+
+def test_seeded_random_is_reproducible() -> None:
+    b = Builder()
+    b.action("rnd", [prim("modify_field_rng_uniform", field("h", "c"), hexv(0), hexv(0xFFFF))])
+    b.table("t", [], ["rnd"], "rnd")
+    runs = []
+    for _ in range(2):
+        sw = Switch(seed=7)
+        sw.load_program(b.build())
+        out = capture(sw)
+        for _ in range(5):
+            sw.receive(0, bytes(4))
+        runs.append(out)
+    assert runs[0] == runs[1]
+    assert len({d for _, d in runs[0]}) > 1
