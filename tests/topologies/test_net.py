@@ -174,3 +174,18 @@ def test_crashed_run_is_detected_then_cleaned(
     finally:
         if pid_alive(switch_pid):
             os.kill(switch_pid, signal.SIGKILL)
+
+
+@pytest.mark.mininet
+def test_switch_that_never_listens_times_out(require_root: None, tmp_path: Path) -> None:
+    sw = P4Switch("tqs4", device_id=10, grpc_port=50394, thrift_port=19394, log_dir=tmp_path,
+                  pcap_dir=None, start_timeout=1.5, extra_args=("--no-grpc",))  # fmt: skip
+    try:
+        with pytest.raises(
+            SwitchStartError, match=r"switch tqs4: gRPC port 50394 not listening after 1\.5 s"
+        ):
+            sw.start()
+        assert not sw.running() and sw.switch_pid is None
+    finally:
+        sw.stop()
+        sw.terminate()
