@@ -107,8 +107,21 @@ def test_slot_reuse_flips_shadow_set_and_overwrites_stale_values(rig: Rig) -> No
         got = parse(out[0][1])
         assert got.ina.flags & fmt.Flag.SHADOW == flags
         np.testing.assert_array_equal(got.values, _wrap_sum(rows))
-    # both sets in use: set 0 cell 0, set 1 cell INA_SLOTS
-    assert rig.register("bitmap_reg", 0) != 0 or rig.register("bitmap_reg", rig.slots) != 0
+    # last round used set 1 (cell INA_SLOTS): moving there freed every bit of set 0
+    assert rig.register("bitmap_reg", rig.slots) == 0b111
+    assert rig.register("bitmap_reg", 0) == 0
+
+
+def test_late_retransmission_still_gets_result_after_others_moved_on(rig: Rig) -> None:
+    rows = [_vals() for _ in PORTS]
+    _round(rig, rows)  # set 0 complete
+    # worker 0 got the result and starts the next use of the slot in set 1 ...
+    assert rig.send(1, contribution(0, _vals(), flags=fmt.Flag.SHADOW)) == []
+    assert rig.register("bitmap_reg", 0) == 0b110
+    # ... while worker 2 lost the set-0 result: its bit is still set there
+    out = rig.send(3, contribution(2, np.zeros(32), flags=fmt.Flag.RESEND))
+    assert [p for p, _ in out] == [3]
+    np.testing.assert_array_equal(parse(out[0][1]).values, _wrap_sum(rows))
 
 
 def test_two_jobs_side_by_side_use_their_own_regions() -> None:
