@@ -229,6 +229,12 @@ class ExprLowering:
             if ft is None:
                 raise CompileError(f"header {base.type.name} has no field {e.name}", e.loc)
             return Val({"type": "field", "value": [base.name, e.name]}, ft, "field")
+        if base.kind == "stack_next":
+            assert isinstance(base.type, StructLikeT)
+            sft = base.type.field_type(e.name)
+            if sft is None:
+                raise CompileError(f"header {base.type.name} has no field {e.name}", e.loc)
+            return Val({"type": "stack_field", "value": [base.name, e.name]}, sft, "field")
         if base.kind == "stack":
             assert isinstance(base.type, StackT)
             if e.name in ("next", "last"):

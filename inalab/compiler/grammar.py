@@ -81,6 +81,7 @@ type_params: "<" name ("," name)* rangle
 rangle: ">" | GT_SHIFT
 VOID: "void"
 GT_SHIFT: /\$gtshift\$/
+GENERIC_LT: /\$genlt\$/
 
 // ---------------------------------------------------------------- type declarations
 const_decl: annotation* "const" type_ref name "=" expr ";"
@@ -171,7 +172,7 @@ assignment: lvalue "=" expr ";"
     | lvalue ASSIGN_OP expr ";" -> op_assignment
 ASSIGN_OP: "+=" | "-=" | "*=" | "&=" | "|=" | "^=" | "<<=" | "|+|=" | "|-|="
 call_statement: lvalue "(" args ")" ";"
-    | lvalue "<" type_args rangle "(" args ")" ";" -> generic_call_statement
+    | lvalue GENERIC_LT type_args rangle "(" args ")" ";" -> generic_call_statement
 if_statement: "if" "(" expr ")" statement
     | "if" "(" expr ")" statement "else" statement
 switch_statement: "switch" "(" expr ")" "{" switch_case* "}"
@@ -225,6 +226,7 @@ args: [arg ("," arg)*]
     | postfix "[" expr "]" -> index_expr
     | postfix "[" expr ":" expr "]" -> slice_expr
     | postfix "(" args ")" -> call_expr
+    | postfix GENERIC_LT type_args rangle "(" args ")" -> generic_call_expr
 ?primary: INT -> int_lit
     | "true" -> true_lit
     | "false" -> false_lit

@@ -177,6 +177,14 @@ class Lowering:
                 if not e.type_args:
                     raise CompileError("lookahead needs a type argument", e.loc)
                 t = self.env.resolve(e.type_args[0])
+                if isinstance(t, StructLikeT):
+                    members = {}
+                    off = 0
+                    for fname, ft in t.fields:
+                        w = width_of(ft)
+                        members[fname] = Val({"type": "lookahead", "value": [off, w]}, ft, "field")
+                        off += w
+                    return Val({"type": "lookahead"}, t, "struct", members=members)
                 return Val({"type": "lookahead", "value": [0, width_of(t)]}, t, "field")
             if m == "read" and isinstance(obj.type, ExternT) and obj.type.name == "register":
                 t = obj.type.args[0]
@@ -516,12 +524,22 @@ class Lowering:
             f = s.call.func
             if isinstance(f, A.Member) and f.name == "apply":
                 return False
-            return not (
+            if (
                 isinstance(f, A.NameExpr)
                 and self._find_action(f.name, scope) is not None
                 and f.name not in self.env.extern_funcs
-            )
+            ):
+                # a call with run-time arguments is inlined into a synthesized action
+                return not all(self._is_const_arg(a, scope) for a in s.call.args)
+            return True
         return False
+
+    def _is_const_arg(self, e: A.Expr, scope: Scope) -> bool:
+        if isinstance(e, A.NameExpr):
+            v = scope.lookup(e.name)
+            if v is not None:
+                return v.kind == "const"
+        return self.env.const_value(e) is not None
 
     def _seq(
         self, stmts: tuple[A.Stmt, ...], scope: Scope, pl: Json, ctl: str

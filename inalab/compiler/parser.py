@@ -47,6 +47,36 @@ def collect_type_names(text: str) -> set[str]:
     return names - _KEYWORD_TYPES
 
 
+_TYPE_ARG_TOKENS = {
+    "TYPE_IDENT",
+    "BIT",
+    "INT_T",
+    "VARBIT",
+    "BOOL",
+    "INT",
+    "COMMA",
+    "ERROR",
+    "VOID",
+    "__ANON_DONTCARE",
+    "UNDERSCORE",
+}
+
+
+_DECL_BEFORE_NAME = {
+    "TYPE_IDENT",
+    "VOID",
+    "MORETHAN",
+    "GT_SHIFT",
+    "BOOL",
+    "ERROR",
+    "BIT",
+    "INT_T",
+    "VARBIT",
+    "STRING_T",
+    "RSQB",
+}
+
+
 class _PostLex:
     """Marks a ``>`` directly followed by ``>`` (shift operator vs. closing angles)."""
 
@@ -56,26 +86,47 @@ class _PostLex:
         self.type_names = type_names
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        prev: Token | None = None
-        for tok in stream:
+        toks = list(stream)
+        for i, tok in enumerate(toks):
             if tok.type == "IDENT" and tok.value in self.type_names:
                 tok.type = "TYPE_IDENT"
-            if prev is not None:
-                if (
-                    prev.type == "MORETHAN"
-                    and tok.type == "MORETHAN"
-                    and prev.end_pos == tok.start_pos
-                ):
-                    prev.type = "GT_SHIFT"
-                yield prev
-            prev = tok
-        if prev is not None:
-            yield prev
+            if (
+                i
+                and tok.type == "MORETHAN"
+                and toks[i - 1].type == "MORETHAN"
+                and toks[i - 1].end_pos == tok.start_pos
+            ):
+                toks[i - 1].type = "GT_SHIFT"
+        for i, tok in enumerate(toks):
+            if (
+                tok.type == "LESSTHAN"
+                and i > 1
+                and toks[i - 1].type == "IDENT"
+                and toks[i - 2].type not in _DECL_BEFORE_NAME
+            ) and self._generic_args_end(toks, i):
+                tok.type = "GENERIC_LT"
+        yield from toks
+
+    @staticmethod
+    def _generic_args_end(toks: list[Token], i: int) -> bool:
+        """Is toks[i] ('<') the start of type arguments followed by '(' (a generic call)?"""
+        depth = 0
+        for j in range(i, min(len(toks), i + 64)):
+            t = toks[j].type
+            if t == "LESSTHAN":
+                depth += 1
+            elif t in ("MORETHAN", "GT_SHIFT"):
+                depth -= 1
+                if depth == 0:
+                    return j + 1 < len(toks) and toks[j + 1].type == "LPAR"
+            elif t not in _TYPE_ARG_TOKENS:
+                return False
+        return False
 
 
 @cache
 def _lark() -> lark.Lark:
-    return lark.Lark(P4_GRAMMAR, parser="lalr", lexer="basic", propagate_positions=True)
+    return lark.Lark(P4_GRAMMAR, parser="lalr", lexer="basic", propagate_positions=True, cache=True)
 
 
 def _int_literal(text: str) -> A.IntLit:
@@ -638,7 +689,7 @@ class _ToAst(Transformer[Token, A.Program]):
     @v_args(meta=True)
     def generic_call_statement(self, meta: Any, c: list[Any]) -> A.Stmt:
         loc = self._loc(meta)
-        return A.CallStmt(A.Call(c[0], tuple(c[-1]), tuple(c[1]), **loc), **loc)
+        return A.CallStmt(A.Call(c[0], tuple(c[-1]), tuple(c[2]), **loc), **loc)
 
     @v_args(meta=True)
     def if_statement(self, meta: Any, c: list[Any]) -> A.Stmt:
@@ -714,6 +765,10 @@ class _ToAst(Transformer[Token, A.Program]):
     @v_args(meta=True)
     def call_expr(self, meta: Any, c: list[Any]) -> A.Expr:
         return A.Call(c[0], tuple(c[1]), **self._loc(meta))
+
+    @v_args(meta=True)
+    def generic_call_expr(self, meta: Any, c: list[Any]) -> A.Expr:
+        return A.Call(c[0], tuple(c[-1]), tuple(c[2]), **self._loc(meta))
 
     @v_args(meta=True)
     def ctor_expr(self, meta: Any, c: list[Any]) -> A.Expr:

@@ -121,8 +121,14 @@ def preprocess(
     buf = ""
     line_cache: dict[str, list[int]] = {}
 
+    by_abs = {os.path.abspath(k): v for k, v in pp.sources.items()}
+
     def column(tok: Any) -> int | None:
         src = pp.sources.get(tok.source)
+        if src is None:
+            src = by_abs.get(os.path.abspath(str(tok.source)))
+            if src is not None:
+                pp.sources[tok.source] = src
         if src is None:
             return None
         starts = line_cache.get(tok.source)
@@ -137,6 +143,7 @@ def preprocess(
             return None
         return col
 
+    prev_end: tuple[Any, int] | None = None
     while True:
         tok = pp.token()
         if tok is None:
@@ -153,9 +160,10 @@ def preprocess(
         col = column(tok)
         if col is not None and col >= len(buf):
             buf += " " * (col - len(buf))
-        elif buf:
+        elif buf and prev_end != (tok.source, tok.lexpos):
             buf += " "
         buf += tok.value
+        prev_end = (tok.source, tok.lexpos + len(tok.value))
     if cur is not None:
         out_lines.append(buf)
         line_map.append(cur)
