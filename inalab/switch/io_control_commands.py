@@ -118,6 +118,11 @@ class ProgramNames:
         self.actions: dict[str, Json] = {a["name"]: a for a in program.get("actions", [])}
         self.counters: dict[str, Json] = {c["name"]: c for c in program.get("counter_arrays", [])}
         self.registers: dict[str, Json] = {r["name"]: r for r in program.get("register_arrays", [])}
+        self.meters: dict[str, Json] = {m["name"]: m for m in program.get("meter_arrays", [])}
+        self.profiles: dict[str, Json] = {}
+        for pipe in program.get("pipelines", []):
+            for prof in pipe.get("action_profiles", []):
+                self.profiles[prof["name"]] = prof
 
     @staticmethod
     def resolve(names: dict[str, Json], given: str, what: str) -> str:
@@ -153,6 +158,27 @@ def _action_call(names: ProgramNames, action: str, params: list[str], table: Jso
             + ", ".join(d["name"] for d in act.get("runtime_data", []))
         )
     return ActionCall(name, tuple(parse_value(p) for p in params))
+
+
+def match_keys(
+    tname: str, table: Json, keys_text: list[str], rest: list[str]
+) -> tuple[list[MatchKey], int | None, list[str]]:
+    """Keys of ``table`` from their words; the priority (taken from the end of
+    ``rest``) when the table needs one; the rest of ``rest``."""
+    kinds = [k["match_type"] for k in table.get("key", [])]
+    if len(keys_text) != len(kinds):
+        raise RuntimeCommandError(
+            f"table {tname} has {len(kinds)} key field(s) ({', '.join(kinds)}), "
+            f"got {len(keys_text)}"
+        )
+    keys = [_match_key(kind, text) for kind, text in zip(kinds, keys_text, strict=True)]
+    priority = None
+    if any(k in ("ternary", "range", "optional") for k in kinds):
+        if not rest:
+            raise RuntimeCommandError(f"table {tname} needs a priority after the parameters")
+        priority = _int_arg(rest[-1], "priority")
+        rest = rest[:-1]
+    return keys, priority, rest
 
 
 # --------------------------------------------------------------------------- commands
@@ -196,21 +222,13 @@ def _table_add(proc: SwitchProcess, args: list[str]) -> str:
         raise RuntimeCommandError(f"missing '=>' between match keys and parameters; {usage}")
     names = _names(proc)
     tname, table = names.table(args[0])
-    cut = args.index("=>")
-    keys_text, rest = args[2:cut], args[cut + 1 :]
-    kinds = [k["match_type"] for k in table.get("key", [])]
-    if len(keys_text) != len(kinds):
+    if table.get("type", "simple") != "simple":
         raise RuntimeCommandError(
-            f"table {tname} has {len(kinds)} key field(s) ({', '.join(kinds)}), "
-            f"got {len(keys_text)}"
+            f"table {tname} uses an action profile: use table_indirect_add or "
+            "table_indirect_add_with_group"
         )
-    keys = [_match_key(kind, text) for kind, text in zip(kinds, keys_text, strict=True)]
-    priority = None
-    if any(k in ("ternary", "range", "optional") for k in kinds):
-        if not rest:
-            raise RuntimeCommandError(f"table {tname} needs a priority after the parameters")
-        priority = _int_arg(rest[-1], "priority")
-        rest = rest[:-1]
+    cut = args.index("=>")
+    keys, priority, rest = match_keys(tname, table, args[2:cut], args[cut + 1 :])
     action = _action_call(names, args[1], rest, table)
     handle = _switch(proc).table_add(tname, keys, action, priority)
     return f"Entry has been added with handle {handle}"
@@ -479,6 +497,33 @@ def _impair_show(proc: SwitchProcess, args: list[str]) -> str:
     return "\n".join(lines) or "no impairment configured"
 
 
+@command("show_tables", "show_tables")
+def _show_tables(proc: SwitchProcess, args: list[str]) -> str:
+    names = _names(proc)
+    lines = []
+    for name, t in sorted(names.tables.items()):
+        keys = ", ".join(f"{'.'.join(k['target'])}({k['match_type']})" for k in t.get("key", []))
+        lines.append(f"{name:<40} [{t.get('type', 'simple')}, size {t.get('max_size')}] {keys}")
+    return "\n".join(lines)
+
+
+@command("show_actions", "show_actions")
+def _show_actions(proc: SwitchProcess, args: list[str]) -> str:
+    names = _names(proc)
+    lines = []
+    for name, a in sorted(names.actions.items()):
+        params = ", ".join(f"{d['name']}({d['bitwidth']})" for d in a.get("runtime_data", []))
+        lines.append(f"{name:<40} [{params}]")
+    return "\n".join(lines)
+
+
+@command("table_num_entries", "table_num_entries TABLE")
+def _table_num_entries(proc: SwitchProcess, args: list[str]) -> str:
+    _need(args, 1, COMMANDS["table_num_entries"][1], exact=True)
+    tname, _ = _names(proc).table(args[0])
+    return str(len(_switch(proc).table_entries(tname)))
+
+
 def run_command(proc: SwitchProcess, line: str) -> str:
     """Run one command line; RuntimeCommandError with a one-line reason on failure."""
     try:
@@ -496,3 +541,7 @@ def run_command(proc: SwitchProcess, line: str) -> str:
         if isinstance(exc, RuntimeCommandError):
             raise
         raise RuntimeCommandError(f"{words[0]}: {type(exc).__name__}: {exc}") from None
+
+
+# Action profiles, indirect tables and meters register their commands here.
+from inalab.switch import io_control_indirect  # noqa: E402, F401
