@@ -147,3 +147,25 @@ def test_impairments_deliver_delayed_frames_in_time_order() -> None:
     assert [f for f, _ in got] == [b"a", b"c", b"b"]
     assert got[2][1] >= 0.029
     assert imps.counters()[(1, "egress")].delayed == 2
+
+
+def test_rate_limit_paces_delivery_in_real_time() -> None:
+    imps = Impairments(seed=0)
+    imps.set(3, "egress", Impairment(rate_bps=8e6, burst_bytes=0))  # 1000 bytes = 1 ms
+    times: list[float] = []
+    done = threading.Event()
+
+    def deliver(frame: bytes) -> None:
+        times.append(time.monotonic())
+        if len(times) == 100:
+            done.set()
+
+    t0 = time.monotonic()
+    for _ in range(100):
+        imps.pass_frame(3, "egress", b"\x00" * 1000, deliver)
+    assert done.wait(3)
+    imps.stop()
+    span = times[-1] - t0
+    assert 0.098 <= span < 0.3
+    assert times == sorted(times)
+    assert imps.counters()[(3, "egress")].rate_limited == 99
