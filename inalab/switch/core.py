@@ -37,14 +37,15 @@ from inalab.switch.errors import PacketError, ParserError
 from inalab.switch.loader import Program, set_trace
 from inalab.switch.packet import Packet
 from inalab.switch.pre import Replication
+from inalab.switch.stateful import check_rates
 from inalab.switch.tables import Table
 from inalab.switch.traffic_manager import DEFAULT_DEPTH, QueueStats, TrafficManager
 
 log = logging.getLogger("inalab.switch")
 trace = logging.getLogger("inalab.switch.trace")
 
+# standard_metadata.instance_type values (simple_switch)
 NORMAL, CLONE_I2E, CLONE_E2E, COALESCED, RECIRC, REPLICATION, RESUBMIT = range(7)
-MAX_LOOPS = 64  # resubmit / recirculate rounds per received packet
 
 
 class Switch:
@@ -105,10 +106,10 @@ class Switch:
         """True once no packet is queued or in flight (False on timeout)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            if self.tm.queued == 0 and self._busy == 0:
+            if self.tm.idle() and self._busy == 0:
                 return True
             time.sleep(0.001)
-        return self.tm.queued == 0 and self._busy == 0
+        return self.tm.idle() and self._busy == 0
 
     def now_us(self) -> int:
         return int((time.monotonic() - self._t0) * 1e6)
@@ -299,6 +300,7 @@ class Switch:
             t = self._table(table)
             if t.direct_meter is None:
                 raise InvalidRequestError(f"table '{table}' has no direct meter")
+            check_rates(table, list(rates), 2)
             t.get(handle).meter.configure(list(rates))
 
     def direct_meter_get_rates(self, table: str, handle: int) -> list[MeterRate]:
@@ -459,15 +461,16 @@ class Switch:
             if r is None:
                 return
             port, _prio, qi, depth_after = r
-            with self._lock:
-                self._busy += 1
-                try:
+            try:
+                with self._lock:
                     if self.prog is not None:
                         more = run_egress(self, port, qi.item, qi.enq_us, qi.enq_depth, depth_after)
                         for data, iport, itype, src, fl in more:
                             run_ingress(self, iport, data, itype, src, fl)
-                finally:
-                    self._busy -= 1
+            except Exception:  # a bug must not kill the scheduler thread
+                log.exception("egress of a packet on port %d failed", port)
+            finally:
+                self.tm.done()
 
     def _ageing(self) -> None:
         while not self._stop.wait(0.05):

@@ -102,11 +102,17 @@ def _ingress_one(
         f = prog.field_lists.get(fl)
         if f is not None:
             f(p, src)
-    F[prog.s_ingress_port] = port
-    F[prog.s_instance_type] = itype
-    F[prog.s_packet_length] = len(data)
     now = sw.now_us()
-    F[prog.s_ingress_ts] = now & 0xFFFFFFFFFFFF
+    if itype == NORMAL:
+        F[prog.s_ingress_port] = port
+        F[prog.s_packet_length] = len(data)
+        F[prog.s_ingress_ts] = now & 0xFFFFFFFFFFFF
+    else:
+        # simple_switch resets all metadata of a resubmitted / recirculated packet
+        # and copies back only the field list; a recirculated one gets its length
+        F[prog.s_instance_type] = itype
+        if itype == RECIRC:
+            F[prog.s_packet_length] = len(data)
     if tr:
         trace.debug("[%d.%d] Processing packet received on port %d", p.pid, p.copy, port)
     _parse(prog, p, tr)
@@ -141,15 +147,15 @@ def _ingress_one(
             if f is not None:
                 f(c, p)
             c.F[sm["instance_type"]] = CLONE_I2E
-            c.F[sm["ingress_port"]] = port
-            c.F[sm["packet_length"]] = len(data)
             c.truncate = s.truncate
             if tr:
                 trace.debug(
                     "[%d.%d] Cloning packet at ingress to session %d", p.pid, p.copy, session
                 )
             more.extend(_to_session(sw, prog, c, s.port, s.mc_group))
-    for lid in p.digests:
+    if p.digests:
+        # one learn list per packet, the last generate_digest wins (as simple_switch)
+        lid = p.digests[-1]
         ll = prog.learn_lists.get(lid)
         if ll is not None:
             sw._emit_digest(ll[0], lid, ll[1](p))
@@ -168,6 +174,8 @@ def _ingress_one(
         return more
     if tr:
         trace.debug("[%d.%d] Egress port is %d", p.pid, p.copy, egress)
+    if itype != NORMAL:
+        F[prog.s_instance_type] = NORMAL  # as simple_switch, before the unicast enqueue
     r = enqueue(sw, prog, egress, p, now)
     return more + r if more else r
 
@@ -206,7 +214,10 @@ def enqueue(sw: Switch, prog: Program, port: int, p: Packet, now: int | None = N
         now = sw.now_us()
     prio = p.F[prog.s_priority]
     if prio >= tm.nprio:
-        prio = tm.nprio - 1
+        if tm.nprio > 1:
+            sw._drop(p, f"priority {prio} out of range (priority queues: {tm.nprio})")
+            return NOTHING
+        prio = 0
     if tm.unlimited(port):
         tm.count_inline(port, prio)
         return run_egress(sw, port, p, now, 0, 0, now)
@@ -233,6 +244,7 @@ def run_egress(
         now = sw.now_us()
     F[prog.s_egress_port] = port
     F[prog.s_egress_spec] = 0
+    F[prog.s_packet_length] = p.in_len
     F[sm["enq_timestamp"]] = enq_us & 0xFFFFFFFF
     F[sm["enq_qdepth"]] = enq_depth
     F[sm["deq_qdepth"]] = deq_depth
@@ -265,7 +277,6 @@ def run_egress(
             if f is not None:
                 f(c, p)
             c.F[sm["instance_type"]] = CLONE_E2E
-            c.F[sm["packet_length"]] = F[sm["packet_length"]]
             c.truncate = s.truncate
             if tr:
                 trace.debug(

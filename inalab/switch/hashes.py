@@ -86,7 +86,8 @@ def xor16(data: bytes) -> int:
 
 
 def identity(data: bytes) -> int:
-    return int.from_bytes(data, "big") if data else 0
+    """The first (up to) 8 bytes, big-endian, as bmv2's ``identity``."""
+    return int.from_bytes(data[:8], "big")
 
 
 def rand_hash(data: bytes) -> int:

@@ -250,7 +250,12 @@ class Program:
             if m.get("is_direct"):
                 self.direct_meters[at(m, "name", p)] = (m.get("binding", ""), m)
                 continue
-            ma = MeterArray(at(m, "name", p), int(at(m, "size", p)), m.get("type") == "bytes")
+            ma = MeterArray(
+                at(m, "name", p),
+                int(at(m, "size", p)),
+                m.get("type") == "bytes",
+                int(m.get("rate_count", 2)),
+            )
             self.meters[ma.name] = ma
             ns[f"MTR_{i}"] = ma
             names.meters[ma.name] = f"MTR_{i}"

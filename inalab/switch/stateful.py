@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass, field
 
-from inalab.switch.control import IndexOutOfRangeError, MeterRate
+from inalab.switch.control import IndexOutOfRangeError, InvalidRequestError, MeterRate
 
 GREEN, YELLOW, RED = 0, 1, 2
 
@@ -79,11 +80,24 @@ class _Meter:
         return GREEN
 
 
+def check_rates(name: str, rates: list[MeterRate], count: int) -> None:
+    """bmv2's rules: one band per rate of the meter, rates not decreasing (CIR <= PIR)."""
+    if len(rates) != count:
+        raise InvalidRequestError(f"meter '{name}' takes {count} rates, got {len(rates)}")
+    for a, b in itertools.pairwise(rates):
+        if a.rate_per_us > b.rate_per_us:
+            raise InvalidRequestError(f"meter '{name}': rates must not decrease (CIR <= PIR)")
+    for r in rates:
+        if r.rate_per_us < 0 or r.burst < 0:
+            raise InvalidRequestError(f"meter '{name}': negative rate or burst")
+
+
 @dataclass
 class MeterArray:
     name: str
     size: int
     by_bytes: bool
+    rate_count: int = 2
     meters: list[_Meter] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -100,6 +114,7 @@ class MeterArray:
 
     def set_rates(self, index: int, rates: list[MeterRate]) -> None:
         _check(index, self.size, self.name)
+        check_rates(self.name, rates, self.rate_count)
         with self.lock:
             self.meters[index].configure(rates)
 

@@ -54,6 +54,7 @@ class TrafficManager:
         self.next_queue: dict[tuple[int, int], float] = {}
         self.cv = threading.Condition()
         self.queued = 0
+        self.inflight = 0  # dequeued, egress not finished yet
 
     # ------------------------------------------------------------------ config
     def _prios(self, priority: int | None) -> list[int]:
@@ -178,6 +179,7 @@ class TrafficManager:
                             continue
                         qi = q.popleft()
                         self.queued -= 1
+                        self.inflight += 1
                         self.stat(port, prio).dequeued += 1
                         pr = self._port_rate(port)
                         if pr is not None:
@@ -188,6 +190,14 @@ class TrafficManager:
                         return port, prio, qi, len(q)
                 self.cv.wait(max(0.0, wake - time.monotonic()))
             return None
+
+    def done(self) -> None:
+        """The scheduler finished the egress of a dequeued packet."""
+        with self.cv:
+            self.inflight -= 1
+
+    def idle(self) -> bool:
+        return self.queued == 0 and self.inflight == 0
 
     def drain(self, fn: Callable[[Any], None]) -> None:
         with self.cv:
