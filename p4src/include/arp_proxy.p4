@@ -5,9 +5,6 @@
 
 #include "headers.p4"
 
-const bit<16> ARP_OP_REQUEST = 1;
-const bit<16> ARP_OP_REPLY = 2;
-
 control ArpProxy(inout headers_t hdr, inout metadata_t meta,
                  inout standard_metadata_t standard_metadata) {
     // Turn the request into the reply, sent back out of its ingress port.

@@ -45,4 +45,8 @@
 // DROP_SIM_SCALE drops everything, 0 nothing, p * DROP_SIM_SCALE drops p.
 #define DROP_SIM_SCALE 65536
 
+// ARP opcodes (RFC 826): the proxy answers requests with replies.
+const bit<16> ARP_OP_REQUEST = 1;
+const bit<16> ARP_OP_REPLY = 2;
+
 #endif  // __INA_SIZES__
