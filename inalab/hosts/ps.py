@@ -11,7 +11,8 @@ a completed slot gets the result back by unicast (UNICAST flag).
 Beyond the switch: a flush request (a contribution with ``contrib_count = 0``,
 sent by a worker past its deadline) closes an incomplete slot, and its partial
 sum (count < n, bitmap of who is in it) goes to every worker, so all workers
-see the same result; later contributions to it get that result back.
+see the same result; later contributions to it get that result back, even
+after the slot set was reused (the last ``HISTORY`` closed results are kept).
 A contribution that arrived ECN-CE marked sets ECN_ECHO on the slot's result.
 
 :class:`Aggregator` is the logic (payload in, payloads out); :class:`ParameterServer`
@@ -24,7 +25,7 @@ import logging
 import socket
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +45,9 @@ _ECN_ECHO = int(fmt.Flag.ECN_ECHO)
 _CONTRIB = int(fmt.MsgType.CONTRIB)
 _RESULT = int(fmt.MsgType.RESULT)
 _SIZES = {fmt.payload_bytes(k): k for k in fmt.LANE_CHOICES}
+# Closed results kept after their slot set is reused, for a worker that missed one
+# while its peers moved on past partial slots (it can only retransmit).
+HISTORY = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class Aggregator:
     slots: dict[tuple[int, int, int], _Slot] = field(default_factory=dict)
     members: dict[int, dict[int, Address]] = field(default_factory=dict)
     counters: Counter[str] = field(default_factory=Counter)
+    history: OrderedDict[tuple[int, int], bytes] = field(default_factory=OrderedDict)
 
     @classmethod
     def for_jobs(cls, jobs: list[PsJob]) -> Aggregator:
@@ -124,6 +129,10 @@ class Aggregator:
             st = _Slot(seq, k, np.zeros(k, dtype=np.int32))
             self.slots[key] = st
         elif st.seq != seq:
+            old = self.history.get((job.job_id, seq))
+            if old is not None:
+                c["late"] += 1
+                return [(src, old)]
             c["stale"] += 1
             return []
         if st.lanes != k:
@@ -174,6 +183,9 @@ class Aggregator:
     ) -> list[tuple[Address, bytes]]:
         payload = self._result(key, st, unicast=False)
         self.counters["results"] += 1
+        self.history[(job_id, st.seq)] = self._result(key, st, unicast=True)
+        if len(self.history) > HISTORY:
+            self.history.popitem(last=False)
         return [(addr, payload) for addr in self.members[job_id].values()]
 
 

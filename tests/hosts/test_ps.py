@@ -75,8 +75,12 @@ def test_shadow_sets_and_newer_seq_reset_older_seq_is_stale() -> None:
     agg.handle(contrib(0, [7] * 32, seq=9), addr(0))  # newer owner of the set: reset
     out = agg.handle(contrib(1, [1] * 32, seq=9), addr(1))
     assert codec.decode(out[0][1]).values[0] == 8
-    assert agg.handle(contrib(1, [1] * 32, seq=5), addr(1)) == []
+    assert agg.handle(contrib(1, [1] * 32, seq=5), addr(1)) == []  # never closed: stale
     assert agg.counters["stale"] == 1
+    agg.handle(contrib(0, [1] * 32, seq=13), addr(0))  # reuse the set of closed seq 9
+    late = agg.handle(contrib(0, [1] * 32, seq=9), addr(0))  # ... its result is kept
+    assert len(late) == 1 and codec.decode(late[0][1]).values[0] == 8
+    assert codec.decode(late[0][1]).flags & fmt.Flag.UNICAST
 
 
 def test_int32_sum_wraps_like_the_switch() -> None:
