@@ -248,11 +248,42 @@ class Lowering:
         elif isinstance(s, A.EmptyStmt):
             pass
         elif isinstance(s, A.If):
-            raise UnsupportedError("if statement inside an action", s.loc)
+            self._if_prims(s, scope)
         elif isinstance(s, A.Return):
             raise UnsupportedError("return inside an action", s.loc)
         else:
             raise UnsupportedError(f"{type(s).__name__} statement here", s.loc)
+
+    def _if_prims(self, s: A.If, scope: Scope) -> None:
+        """if/else inside an action: bmv2's _jump_if_zero / _jump (absolute indices), as p4c."""
+        prims = self.cur_prims
+        if prims is None:
+            raise UnsupportedError("if statement here", s.loc)
+        cond = self.ex.lower(s.cond, scope, BoolT())
+        if not isinstance(cond.type, BoolT):
+            raise CompileError("if condition must be a bool expression", s.cond.loc)
+        test = (
+            expr("b2d", None, as_bool(cond))
+            if cond.kind != "const"
+            else hexstr(int(bool(cond.const)), 1)
+        )
+        jz: Json = {
+            "op": "_jump_if_zero",
+            "parameters": [
+                {"type": "expression", "value": test} if cond.kind != "const" else test,
+                None,
+            ],
+        }
+        self._emit(jz, s)
+        self._stmt_prim(s.then, scope.child())
+        if s.other is not None:
+            jmp: Json = {"op": "_jump", "parameters": [None]}
+            self._emit(jmp, s)
+            jz["parameters"][1] = {"type": "hexstr", "value": hex(len(prims))}
+            self._stmt_prim(s.other, scope.child())
+            jmp["parameters"][0] = {"type": "hexstr", "value": hex(len(prims))}
+        else:
+            jz["parameters"][1] = {"type": "hexstr", "value": hex(len(prims))}
 
     def declare_var(self, s: A.VarDecl, scope: Scope) -> None:
         t = self.env.resolve(s.type)
@@ -476,7 +507,8 @@ class Lowering:
         actions: dict[str, Val] = {}
         scope.names["$actions"] = Val({"type": "actions"}, BoolT(), "extern", members=actions)
         for loc in d.locals:
-            fq = f"{prefix}.{_annotation_str(loc, 'name') or loc.name}"
+            given = _annotation_str(loc, "name") or loc.name
+            fq = given[1:] if given.startswith(".") else f"{prefix}.{given}"
             if isinstance(loc, A.ActionDecl):
                 actions[loc.name] = Val(
                     {"type": "action"}, BoolT(), "extern", name=fq, members={"$decl": loc}
