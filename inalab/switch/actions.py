@@ -192,7 +192,7 @@ class ActionCompiler:
             src.add(f"_add_header(p, {self.hid(params[0], path)})")
         elif op in ("remove_header", "setInvalid"):
             need(1)
-            src.add(f"V[{self.hid(params[0], path)}] = 0")
+            src.add(f"_remove_header(p, {self.hid(params[0], path)})")
         elif op in ("push", "pop"):
             need(2)
             name = params[0]["value"]

@@ -123,7 +123,10 @@ class Switch:
         with self._lock:
             self.prog = prog
             self._trace_on = None
+            # bmv2 resets the PRE with the program; clone sessions stay configured
+            sessions = self.pre.sessions
             self.pre = Replication()
+            self.pre.sessions = sessions
             self._idle_notified.clear()
 
     def program_json(self) -> dict[str, object] | None:
@@ -440,6 +443,8 @@ class Switch:
     # ================================================================== datapath
     def receive(self, port: int, data: bytes) -> None:
         """A frame arrived on ``port``: run it through the pipeline."""
+        if not 0 <= port < 512:
+            raise InvalidRequestError(f"port {port} outside 0..511")
         with self._lock:
             if self.prog is None:
                 return

@@ -113,6 +113,8 @@ def _ingress_one(
         F[prog.s_instance_type] = itype
         if itype == RECIRC:
             F[prog.s_packet_length] = len(data)
+        else:
+            p.len_reg = 0  # simple_switch clears the resubmitted copy's registers
     if tr:
         trace.debug("[%d.%d] Processing packet received on port %d", p.pid, p.copy, port)
     _parse(prog, p, tr)
@@ -141,6 +143,7 @@ def _ingress_one(
         if s is not None:
             c = _new_packet(sw, prog, data)
             c.pid, c.copy = p.pid, p.copy + 1
+            c.len_reg = len(data) if itype != RESUBMIT else 0
             _parse(prog, c, False)
             _reset_metadata(prog, c)
             f = prog.field_lists.get(cfl)
@@ -244,7 +247,7 @@ def run_egress(
         now = sw.now_us()
     F[prog.s_egress_port] = port
     F[prog.s_egress_spec] = 0
-    F[prog.s_packet_length] = p.in_len
+    F[prog.s_packet_length] = p.len_reg
     F[sm["enq_timestamp"]] = enq_us & 0xFFFFFFFF
     F[sm["enq_qdepth"]] = enq_depth
     F[sm["deq_qdepth"]] = deq_depth
@@ -277,6 +280,7 @@ def run_egress(
             if f is not None:
                 f(c, p)
             c.F[sm["instance_type"]] = CLONE_E2E
+            c.len_reg = 0  # simple_switch clears the registers of an E2E clone
             c.truncate = s.truncate
             if tr:
                 trace.debug(

@@ -37,6 +37,9 @@ class Packet:
         self.vl: dict[int, int] = {}
         self.data = data
         self.in_len = len(data)
+        # simple_switch's packet length register: what egress sees as packet_length;
+        # add_header / remove_header (setValid / setInvalid) move it by the header size
+        self.len_reg = len(data)
         self.pid = pid
 
     def payload(self) -> bytes:
@@ -47,6 +50,7 @@ class Packet:
         q.vl = dict(self.vl)
         q.off = self.off
         q.in_len = self.in_len
+        q.len_reg = self.len_reg
         q.copy = self.copy
         q.truncate = self.truncate
         return q
@@ -57,6 +61,7 @@ def make_runtime(lay: Layout) -> dict[str, Any]:
     bases = [h.base for h in lay.headers]
     nfields = [h.nfields for h in lay.headers]
     siblings = {k: tuple(v) for k, v in lay.union_of.items()}
+    hbytes = [0 if h.metadata else h.fixed_bits() // 8 for h in lay.headers]
     stacks = [lay.stacks[n] for n in lay.stack_ids]
     varbit_slots = {
         h.id: [h.base + i for i, (_, w, _) in enumerate(h.fields) if w == 0] for h in lay.headers
@@ -82,9 +87,15 @@ def make_runtime(lay: Layout) -> dict[str, Any]:
             n = nfields[h]
             p.F[b : b + n] = [0] * n
             p.V[h] = 1
+            p.len_reg += hbytes[h]
         if h in siblings:
             for s in siblings[h]:
                 p.V[s] = 0
+
+    def remove_header(p: Packet, h: int) -> None:
+        if p.V[h]:
+            p.V[h] = 0
+            p.len_reg -= hbytes[h] + sum(p.vl.get(s, 0) for s in varbit_slots[h]) // 8
 
     def mark_valid(p: Packet, h: int) -> None:
         p.V[h] = 1
@@ -164,6 +175,7 @@ def make_runtime(lay: Layout) -> dict[str, Any]:
         "UNI": [lay.unions[n] for n in lay.unions],
         "_copy_hdr": copy_hdr,
         "_add_header": add_header,
+        "_remove_header": remove_header,
         "_mark_valid": mark_valid,
         "_stack_push": stack_push,
         "_stack_pop": stack_pop,

@@ -202,4 +202,5 @@ class ParserCompiler:
                 src.add(f"if _vset_match({self.vsets[vs]}, k): return {target}")
             else:
                 raise JsonError(tp, f"unknown transition type '{t}'")
-        src.add("raise _perr('NoMatch')")
+        # no case matched and no default: bmv2 ends the parse there (accept)
+        src.add("return None")

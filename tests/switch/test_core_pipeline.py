@@ -318,3 +318,35 @@ def test_seeded_random_is_reproducible() -> None:
         runs.append(out)
     assert runs[0] == runs[1]
     assert len({d for _, d in runs[0]}) > 1
+
+
+def test_packet_length_in_egress_follows_set_valid_and_invalid() -> None:
+    b = Builder()
+    hdr = {"type": "header", "value": "h"}
+    b.action("strip", [prim("remove_header", hdr), assign(field(SM, "egress_spec"), hexv(1))])
+    b.table("t", [], ["strip"], "strip")
+    b.action("put", [prim("add_header", hdr), assign(field("h", "c"), field(SM, "packet_length"))])
+    b.table("e", [], ["put"], "put", pipeline=1)
+    sw = Switch()
+    sw.load_program(b.build())
+    out = capture(sw)
+    sw.receive(0, bytes.fromhex("aabbccdd0102"))  # 6 bytes; 4 removed in ingress
+    assert out == [(1, "000000020102")]
+
+
+def test_select_without_matching_case_accepts() -> None:
+    b = Builder()
+    st = b.j["parsers"][0]["parse_states"][0]
+    st["transition_key"] = [field("h", "a")]
+    st["transitions"] = [{"type": "hexstr", "value": "0x01", "mask": None, "next_state": "more"}]
+    b.j["parsers"][0]["parse_states"].append({
+        "name": "more", "id": 1, "parser_ops": [], "transition_key": [],
+        "transitions": [{"type": "default", "value": None, "mask": None, "next_state": None}],
+    })  # fmt: skip
+    b.action("err", [assign(field("h", "b"), field(SM, "parser_error"))])
+    b.table("t", [], ["err"], "err")
+    sw = Switch()
+    sw.load_program(b.build())
+    out = capture(sw)
+    sw.receive(0, bytes.fromhex("02ff0000"))  # no case for a=2: accept, parser_error 0 (bmv2)
+    assert out == [(0, "02000000")]
