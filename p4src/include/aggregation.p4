@@ -30,12 +30,15 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
     INA_FOR_LANES(INA_VALUE_REGISTER)
 
     counter(INA_EVENTS, CounterType.packets) ina_event_counter;
+    // per job: row job_index, column event / drop reason
+    counter(INA_MAX_JOBS * INA_EVENTS, CounterType.packets) job_event_counter;
+    counter(INA_MAX_JOBS * INA_DROP_REASONS, CounterType.packets) job_drop_counter;
     direct_counter(CounterType.packets_and_bytes) job_region_counter;
 
     // ---- job admission: job id -> region of aggregator memory and delivery
     action set_job_region(region_t region_base, region_t region_size, contrib_count_t n_workers,
                           mcast_group_t mcast_grp, job_mode_t mode, ipv4_addr_t ps_addr,
-                          ipv4_addr_t upstream_addr) {
+                          ipv4_addr_t upstream_addr, job_index_t job_index) {
         meta.region_base = region_base;
         meta.region_size = region_size;
         meta.n_workers = n_workers;
@@ -43,6 +46,7 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
         meta.mode = mode;
         meta.ps_addr = ps_addr;
         meta.upstream_addr = upstream_addr;
+        meta.job_index = job_index;
     }
 
     table job_region {
@@ -89,11 +93,19 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
 
     action count_event(bit<8> event) {
         ina_event_counter.count((bit<32>)event);
+        job_event_counter.count((bit<32>)meta.job_index * INA_EVENTS + (bit<32>)event);
     }
 
     action drop_packet(bit<8> reason) {
         meta.drop = 1;
         meta.drop_reason = reason;
+    }
+
+    // a drop of a known job's packet, also counted in the job's row
+    action drop_job_packet(bit<8> reason) {
+        meta.drop = 1;
+        meta.drop_reason = reason;
+        job_drop_counter.count((bit<32>)meta.job_index * INA_DROP_REASONS + (bit<32>)reason);
     }
 
     apply {
@@ -108,12 +120,12 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                 hdr.udp.checksum = 0;
                 count_event(EVENT_RESULT_DOWN);
             } else {
-                drop_packet(DROP_BAD_MSG_TYPE);
+                drop_job_packet(DROP_BAD_MSG_TYPE);
             }
         } else if (hdr.ina.msg_type != INA_MSG_CONTRIB) {
-            drop_packet(DROP_BAD_MSG_TYPE);
+            drop_job_packet(DROP_BAD_MSG_TYPE);
         } else if (!job_member.apply().hit) {
-            drop_packet(DROP_NOT_MEMBER);
+            drop_job_packet(DROP_NOT_MEMBER);
         } else {
             // ---- locate the cell (region base added here, never by the host)
             if (meta.mode == JOB_MODE_BEST_EFFORT) {
@@ -132,7 +144,7 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                 }
             }
             if (meta.slot >= meta.region_size || meta.region_base + meta.slot >= INA_SLOTS) {
-                drop_packet(DROP_OUT_OF_REGION);
+                drop_job_packet(DROP_OUT_OF_REGION);
             } else {
                 bitmap_reg.read(meta.bitmap_old, meta.cell);
                 count_reg.read(meta.count_old, meta.cell);

@@ -13,6 +13,7 @@ typedef bit<32> cell_index_t;     // register cell: shadow * INA_SLOTS + region 
 typedef bit<32> region_t;         // region base / size / slot in cells
 typedef bit<16> mcast_group_t;
 typedef bit<8>  job_mode_t;
+typedef bit<8>  job_index_t;      // per-job telemetry row, 0 .. INA_MAX_JOBS-1
 typedef bit<3>  importance_t;
 typedef bit<19> qdepth_t;         // v1model enq_qdepth width
 typedef bit<32> drop_threshold_t; // drop simulator: compared with random in [0, DROP_SIM_SCALE)
@@ -102,6 +103,7 @@ struct metadata_t {
     contrib_count_t n_workers;
     mcast_group_t mcast_grp;
     job_mode_t    mode;
+    job_index_t   job_index;
     ipv4_addr_t   ps_addr;
     ipv4_addr_t   upstream_addr;
     worker_bitmap_t worker_mask;

@@ -21,7 +21,8 @@
 #define INA_CELLS (2 * INA_SLOTS)
 
 // Jobs the switch can hold at once (job_region entries): one per region of
-// at least 4 slots, no more.
+// at least 4 slots, no more. Equal to 2^width(job_index_t), so every job
+// index the controller can write is a valid telemetry row.
 #define INA_MAX_JOBS 256
 
 // (job, ingress port) membership entries: 32 workers per job for the 256 jobs

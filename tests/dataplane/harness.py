@@ -151,19 +151,12 @@ class Rig:
         mode: JobMode = JobMode.DEDICATED,
         ps: int = 0,
         upstream: int = 0,
+        index: int | None = None,
     ) -> None:
-        self.add(
-            "job_region",
-            [ExactKey(job)],
-            "set_job_region",
-            base,
-            size,
-            workers,
-            mcast,
-            int(mode),
-            ps,
-            upstream,
-        )
+        """A job_region entry; ``index`` (telemetry row) defaults to job % 256."""
+        row = job % 256 if index is None else index
+        params = (base, size, workers, mcast, int(mode), ps, upstream, row)
+        self.add("job_region", [ExactKey(job)], "set_job_region", *params)
 
     def member(self, job: int, port: int, index: int) -> None:
         self.add("job_member", [ExactKey(job), ExactKey(port)], "set_job_member", index)

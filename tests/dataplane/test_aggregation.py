@@ -161,6 +161,27 @@ def test_membership_violations_are_dropped(rig: Rig) -> None:
     assert rig.counter("ina_drop_counter", DropReason.NOT_MEMBER) == 1
     assert rig.counter("ina_drop_counter", DropReason.UNKNOWN_JOB) == 1
     assert rig.register("bitmap_reg", 0) == 0
+    # job 1's row (index 1) of the per-job drop counter
+    assert rig.counter("job_drop_counter", 1 * len(DropReason) + DropReason.NOT_MEMBER) == 1
+
+
+def test_per_job_telemetry_rows() -> None:
+    rig = Rig()
+    rig.rack(1, (1, 2), mcast=1, index=3)
+    rig.job(2, base=8, workers=1, mcast=1, index=4)
+    rig.member(2, 3, 0)
+    rig.send(1, contribution(0, _vals()))
+    rig.send(1, contribution(0, _vals()))  # duplicate
+    rig.send(2, contribution(1, _vals()))
+    rig.send(3, contribution(0, _vals(), job=2, frame=Frame(src_n=3)))
+    ev = len(InaEvent)
+    assert rig.counter("job_event_counter", 3 * ev + InaEvent.ABSORBED) == 1
+    assert rig.counter("job_event_counter", 3 * ev + InaEvent.DUPLICATE) == 1
+    assert rig.counter("job_event_counter", 3 * ev + InaEvent.COMPLETED) == 1
+    assert rig.counter("job_event_counter", 4 * ev + InaEvent.COMPLETED) == 1
+    assert rig.counter("job_event_counter", 4 * ev + InaEvent.ABSORBED) == 0
+    handle = rig.sw.table_entries(rig.n("table", "job_region"))[0].handle
+    assert rig.sw.direct_counter_read(rig.n("table", "job_region"), handle)[0] == 3
 
 
 def test_worker_bit_comes_from_membership_not_header(rig: Rig) -> None:
