@@ -55,3 +55,66 @@ P4_CODE_GROUPS: tuple[tuple[str, type[enum.IntEnum]], ...] = (
     ("DROP_", DropReason),
     ("EVENT_", InaEvent),
 )
+
+
+# --------------------------------------------------------------------------- P4 names
+_ING = "InaIngress"
+_AGG = f"{_ING}.aggregation_control"
+_FWD = f"{_ING}.forwarding_control"
+_QM = "InaEgress.queue_management_control"
+
+
+class P4Names:
+    """Fully qualified P4Info / bmv2 JSON names of ``p4src/ina.p4`` objects the control
+    plane uses (a test checks every one against the compiled program)."""
+
+    # tables and their actions
+    JOB_REGION = f"{_AGG}.job_region"
+    SET_JOB_REGION = f"{_AGG}.set_job_region"
+    JOB_MEMBER = f"{_AGG}.job_member"
+    SET_JOB_MEMBER = f"{_AGG}.set_job_member"
+    IMPORTANCE_CLASS = f"{_ING}.importance_control.importance_class"
+    SET_IMPORTANCE_CLASS = f"{_ING}.importance_control.set_importance_class"
+    DROP_SIMULATOR = f"{_ING}.drop_simulator_control.drop_simulator"
+    SET_DROP_PROBABILITY = f"{_ING}.drop_simulator_control.set_drop_probability"
+    IPV4_LPM = f"{_FWD}.ipv4_lpm"
+    SET_NEXTHOP = f"{_FWD}.set_nexthop"
+    ECMP_SELECTOR = f"{_FWD}.ecmp_selector"
+    ARP_PROXY = f"{_ING}.arp_proxy_control.arp_proxy"
+    ARP_REPLY = f"{_ING}.arp_proxy_control.arp_reply"
+    QUEUE_THRESHOLD = f"{_QM}.queue_threshold"
+    SET_QUEUE_THRESHOLD = f"{_QM}.set_queue_threshold"
+    RESULT_DESTINATION = "InaEgress.result_delivery_control.result_destination"
+    SET_RESULT_DESTINATION = "InaEgress.result_delivery_control.set_result_destination"
+    # counters
+    INA_DROP_COUNTER = f"{_ING}.ina_drop_counter"
+    INA_EVENT_COUNTER = f"{_AGG}.ina_event_counter"
+    JOB_EVENT_COUNTER = f"{_AGG}.job_event_counter"
+    JOB_DROP_COUNTER = f"{_AGG}.job_drop_counter"
+    JOB_REGION_COUNTER = f"{_AGG}.job_region_counter"
+    QUEUE_DROP_COUNTER = f"{_QM}.queue_drop_counter"
+    ECN_MARK_COUNTER = f"{_QM}.ecn_mark_counter"
+    # registers (value_reg_<lane> for each lane)
+    BITMAP_REG = f"{_AGG}.bitmap_reg"
+    COUNT_REG = f"{_AGG}.count_reg"
+    EXP_REG = f"{_AGG}.exp_reg"
+    ECN_REG = f"{_AGG}.ecn_reg"
+    OWNER_REG = f"{_AGG}.owner_reg"
+    VALUE_REG_PREFIX = f"{_AGG}.value_reg_"
+
+    @classmethod
+    def all(cls) -> dict[str, str]:
+        return {k: v for k, v in vars(cls).items() if k.isupper() and not k.endswith("_PREFIX")}
+
+
+# Action parameter order of set_job_region (P4Info param ids 1..8).
+SET_JOB_REGION_PARAMS: tuple[str, ...] = (
+    "region_base",
+    "region_size",
+    "n_workers",
+    "mcast_grp",
+    "mode",
+    "ps_addr",
+    "upstream_addr",
+    "job_index",
+)
