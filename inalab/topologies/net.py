@@ -18,6 +18,7 @@ undo a crash.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
@@ -185,14 +186,7 @@ class InaNetwork:
             autoStaticArp=False,
         )
         self.net = net
-        self.record = new_record(self.topo.name)
-        self.record = RunRecord(
-            self.record.owner_pid,
-            self.topo.name,
-            self.record.started,
-            interfaces=tuple(self.root_interfaces()),
-            ports=tuple(self.ports()),
-        )
+        self.record = new_record(self.topo.name, tuple(self.root_interfaces()), tuple(self.ports()))
         self.record.save()
         for h in self.topo.hosts:
             params: dict[str, Any] = {"ip": h.ip, "mac": h.mac}
@@ -277,14 +271,7 @@ class InaNetwork:
             for h in self.net.hosts
             if h.shell is not None
         ]
-        self.record = RunRecord(
-            self.record.owner_pid,
-            self.record.topology,
-            self.record.started,
-            tuple(procs),
-            self.record.interfaces,
-            self.record.ports,
-        )
+        self.record = dataclasses.replace(self.record, processes=tuple(procs))
         self.record.save()
 
     def stop(self) -> None:

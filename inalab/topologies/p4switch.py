@@ -38,6 +38,8 @@ SWITCH_ENV = "SWITCH"
 KINDS = {"inalab": "inalab-switch", "bmv2": "simple_switch_grpc"}
 BMV2_THRIFT_BASE = 9090
 START_TIMEOUT_S = 20.0
+# What gRPC (ours and bmv2's) and bmv2's Thrift server print when a port is taken.
+_BIND_FAILURES = ("Address already in use", "Failed to bind", "Could not bind")
 STOP_TIMEOUT_S = 5.0
 
 
@@ -251,9 +253,17 @@ class P4Switch(Switch):
             code = self.process.poll()
             if code is not None:
                 self.process = None
+                tails = self._tails()
+                if any(marker in tails for marker in _BIND_FAILURES):
+                    raise PortInUseError(
+                        f"switch {self.name}: could not bind its ports "
+                        f"(gRPC {self.grpc_port}, runtime {self.thrift_port}); ports in the "
+                        f"ephemeral range (/proc/sys/net/ipv4/ip_local_port_range) can be held "
+                        f"by client sockets\n{tails}"
+                    )
                 raise SwitchStartError(
                     f"switch {self.name}: {Path(self.executable).name} exited with status {code} "
-                    f"before listening on port {self.grpc_port}\n{self._tails()}"
+                    f"before listening on port {self.grpc_port}\n{tails}"
                 )
             if port_listening(self.grpc_port):
                 return

@@ -1,17 +1,19 @@
 """A record of every running network, so a crash can be cleaned up exactly.
 
-:class:`~inalab.topologies.net.InaNetwork` writes ``<run dir>/<pid>.json``
+:class:`~inalab.topologies.net.InaNetwork` writes a record
 when it starts (the processes it started with their executables, the
 interfaces it created in the root namespace) and removes it when it stops.
 A record whose owner process is gone is a *leftover run*: ``inalab-clean``
 kills its processes and deletes its interfaces, and nothing else, so it
 never touches a network another user is running on the same machine.
 
-The run directory is ``$INALAB_RUN_DIR``, default ``/run/inalab``.
+Records are ``<run dir>/<owner pid>-<run id>.json``; the run directory is
+``$INALAB_RUN_DIR``, default ``/run/inalab``.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -72,10 +74,12 @@ class RunRecord:
     interfaces: tuple[str, ...] = ()
     ports: tuple[int, ...] = ()
     files: tuple[str, ...] = field(default_factory=tuple)
+    run_id: str = ""  # tells apart several networks of one owner process
 
     @property
     def path(self) -> Path:
-        return run_dir() / f"{self.owner_pid}.json"
+        suffix = f"-{self.run_id}" if self.run_id else ""
+        return run_dir() / f"{self.owner_pid}{suffix}.json"
 
     @property
     def leftover(self) -> bool:
@@ -114,8 +118,21 @@ class RunRecord:
             return None
 
 
-def new_record(topology: str) -> RunRecord:
-    return RunRecord(owner_pid=os.getpid(), topology=topology, started=time.time())
+_RUN_IDS = itertools.count(1)
+
+
+def new_record(
+    topology: str, interfaces: tuple[str, ...] = (), ports: tuple[int, ...] = ()
+) -> RunRecord:
+    """A record owned by this process, with a run id of its own."""
+    return RunRecord(
+        owner_pid=os.getpid(),
+        topology=topology,
+        started=time.time(),
+        interfaces=interfaces,
+        ports=ports,
+        run_id=str(next(_RUN_IDS)),
+    )
 
 
 def all_runs() -> list[RunRecord]:

@@ -50,9 +50,9 @@ def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_run_starts_and_stops_a_network(tmp_path: Path, require_root: None) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "inalab.topologies", "run", "single-rack", "--workers", "2",
-         "--program", "none", "--no-cli", "--grpc-base", "50501", "--thrift-base", "19501"],
+         "--program", "none", "--no-cli", "--grpc-base", "20501", "--thrift-base", "19501"],
         capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert "s1         device 0  gRPC 50501  tier 0  (no program)" in proc.stdout
+    assert "s1         device 0  gRPC 20501  tier 0  (no program)" in proc.stdout
     assert (tmp_path / "logs" / "s1.out").read_text().count("--no-p4") == 1

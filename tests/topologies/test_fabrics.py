@@ -19,8 +19,8 @@ from inalab.topologies.spec import Topology
 @pytest.mark.parametrize(
     ("topo", "src", "dst", "ttl"),
     [
-        (leaf_spine(2, 1, program="l3fwd", grpc_base_port=50471), "r1h1", "r2h1", 61),
-        (multi_rack(2, 1, program="l3fwd", grpc_base_port=50481), "r1h1", "ps", 62),
+        (leaf_spine(2, 1, program="l3fwd", grpc_base_port=20471), "r1h1", "r2h1", 61),
+        (multi_rack(2, 1, program="l3fwd", grpc_base_port=20481), "r1h1", "ps", 62),
     ],
     ids=["leaf-spine", "multi-rack"],
 )

@@ -30,7 +30,7 @@ def run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _tiny(switch: str = "tqs1") -> dict[str, object]:
     return {
         "name": "tiny",
-        "switches": [{"name": switch, "device_id": 7, "grpc_port": 50391, "program": None}],
+        "switches": [{"name": switch, "device_id": 7, "grpc_port": 20391, "program": None}],
         "hosts": [
             {"name": "tqh1", "ip": "10.0.9.1/24", "mac": "02:00:00:00:09:01", "rank": 0},
             {"name": "tqh2", "ip": "10.0.9.2/24", "mac": "02:00:00:00:09:02", "role": "ps"},
@@ -115,7 +115,7 @@ def test_switch_that_dies_reports_its_log(require_root: None, tmp_path: Path) ->
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     sw = P4Switch(
-        "tqs3", device_id=9, grpc_port=50393, json_path=bad, log_dir=tmp_path, pcap_dir=None
+        "tqs3", device_id=9, grpc_port=20393, json_path=bad, log_dir=tmp_path, pcap_dir=None
     )
     try:
         with pytest.raises(SwitchStartError) as info:
@@ -125,7 +125,7 @@ def test_switch_that_dies_reports_its_log(require_root: None, tmp_path: Path) ->
         sw.terminate()
     message = str(info.value)
     assert "switch tqs3: inalab-switch exited with status" in message
-    assert "before listening on port 50393" in message
+    assert "before listening on port 20393" in message
     assert f"last lines of {tmp_path / 'tqs3.out'}" in message
     assert "inalab-switch: error" in message
     assert not sw.running()
@@ -136,7 +136,7 @@ import os, signal, sys
 from pathlib import Path
 from inalab.topologies.builders import single_rack
 from inalab.topologies.net import InaNetwork
-net = InaNetwork(single_rack(1, program=None, grpc_base_port=50521), log_dir=Path(sys.argv[1]),
+net = InaNetwork(single_rack(1, program=None, grpc_base_port=20521), log_dir=Path(sys.argv[1]),
                  pcap_dir=None, thrift_base_port=19521)
 net.start()
 print(net.switch("s1").switch_pid, flush=True)
@@ -158,13 +158,13 @@ def test_crashed_run_is_detected_then_cleaned(
     switch_pid = int(proc.stdout.split()[0])
     try:
         (record,) = all_runs()
-        assert record.leftover and record.ports == (50521, 19521)
+        assert record.leftover and record.ports == (20521, 19521)
         assert [p.role for p in record.processes if p.matches()] == ["switch s1"]
         again = InaNetwork(
-            single_rack(1, program=None, grpc_base_port=50521), thrift_base_port=19521
+            single_rack(1, program=None, grpc_base_port=20521), thrift_base_port=19521
         )
         with pytest.raises(
-            LeftoverRunError, match=r"may still hold port\(s\) 19521, 50521: run inalab-clean"
+            LeftoverRunError, match=r"may still hold port\(s\) 19521, 20521: run inalab-clean"
         ):
             again.preflight()
         report = clean_run(record)
@@ -178,14 +178,35 @@ def test_crashed_run_is_detected_then_cleaned(
 
 @pytest.mark.mininet
 def test_switch_that_never_listens_times_out(require_root: None, tmp_path: Path) -> None:
-    sw = P4Switch("tqs4", device_id=10, grpc_port=50394, thrift_port=19394, log_dir=tmp_path,
+    sw = P4Switch("tqs4", device_id=10, grpc_port=20394, thrift_port=19394, log_dir=tmp_path,
                   pcap_dir=None, start_timeout=1.5, extra_args=("--no-grpc",))  # fmt: skip
     try:
         with pytest.raises(
-            SwitchStartError, match=r"switch tqs4: gRPC port 50394 not listening after 1\.5 s"
+            SwitchStartError, match=r"switch tqs4: gRPC port 20394 not listening after 1\.5 s"
         ):
             sw.start()
         assert not sw.running() and sw.switch_pid is None
     finally:
         sw.stop()
         sw.terminate()
+
+
+@pytest.mark.mininet
+def test_port_bound_but_not_listening_is_reported_as_in_use(
+    require_root: None, tmp_path: Path
+) -> None:
+    """A socket that holds the port without listening passes the pre-check; the
+    switch's own bind then fails, and that is told as a port problem."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        port = holder.getsockname()[1]
+        sw = P4Switch("tqs5", device_id=11, grpc_port=port, thrift_port=19395, log_dir=tmp_path,
+                      pcap_dir=None)  # fmt: skip
+        try:
+            with pytest.raises(
+                PortInUseError, match=f"switch tqs5: could not bind its ports \\(gRPC {port}"
+            ):
+                sw.start()
+        finally:
+            sw.stop()
+            sw.terminate()

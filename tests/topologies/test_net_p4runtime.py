@@ -21,7 +21,7 @@ def test_p4runtime_programs_a_multi_rack_network(
 ) -> None:
     monkeypatch.setenv("INALAB_RUN_DIR", str(tmp_path / "runs"))
     monkeypatch.delenv("SWITCH", raising=False)
-    topo = multi_rack(2, 1, program=None, grpc_base_port=50511)
+    topo = multi_rack(2, 1, program=None, grpc_base_port=20511)
     net = InaNetwork(topo, log_dir=tmp_path / "logs", pcap_dir=None, thrift_base_port=19511)
     config = sh.FwdPipeConfig(
         str(l3fwd_build / "l3fwd.p4info.txtpb"), str(l3fwd_build / "l3fwd.json")

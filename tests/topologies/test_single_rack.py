@@ -14,7 +14,9 @@ from inalab.topologies.cleanup import interface_exists
 from inalab.topologies.net import InaNetwork
 from inalab.topologies.runs import all_runs, pid_alive
 
-GRPC_BASE = 50461  # away from the defaults, in case other switches run on this machine
+# Below the ephemeral range (32768-60999: a client socket can hold a port there)
+# and away from the defaults, in case other switches run on this machine.
+GRPC_BASE = 20461
 THRIFT_BASE = 19461
 
 
