@@ -10,6 +10,8 @@ from inalab.switch.p4runtime.p4info_index import RANGE, TERNARY, P4InfoIndex
 
 from .helpers import load_pair
 
+pytestmark = pytest.mark.conformance
+
 
 def test_every_conformance_pair_indexes(conformance_dir: Path) -> None:
     names = sorted(

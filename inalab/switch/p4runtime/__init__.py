@@ -2,6 +2,5 @@
 
 Public API: :func:`inalab.switch.p4runtime.server.start_server` returning a
 :class:`~inalab.switch.p4runtime.server.P4RuntimeServer` (``.port``,
-``.stop(grace)``, ``.wait_for_termination()``). ``python -m
-inalab.switch.p4runtime`` serves an empty switch (see ``__main__``).
+``.stop(grace)``, ``.wait_for_termination()``). See docs/p4runtime.md.
 """

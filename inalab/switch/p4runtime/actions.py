@@ -16,16 +16,28 @@ def to_call(
     index: P4InfoIndex, action: p4runtime_pb2.Action, allowed: Collection[int] | None, where: str
 ) -> ActionCall:
     """Validate ``action`` (id allowed here, every parameter once, widths) into an ActionCall."""
-    info = index.action(action.action_id)
-    if allowed is not None and action.action_id not in allowed:
+    params = [(p.param_id, p.value) for p in action.params]
+    return call_from_parts(index, action.action_id, params, allowed, where)
+
+
+def call_from_parts(
+    index: P4InfoIndex,
+    action_id: int,
+    params: list[tuple[int, bytes]],
+    allowed: Collection[int] | None,
+    where: str,
+) -> ActionCall:
+    """:func:`to_call` on an action already taken apart into (param_id, value) pairs."""
+    info = index.action(action_id)
+    if allowed is not None and action_id not in allowed:
         raise invalid(f"{where}: action {info.name!r} is not an action of this table")
     values: dict[int, int] = {}
-    for p in action.params:
-        param = info.param(p.param_id)
-        if p.param_id in values:
+    for pid, raw in params:
+        param = info.param(pid)
+        if pid in values:
             raise invalid(f"{where}: action {info.name!r} parameter {param.name!r} given twice")
-        values[p.param_id] = bytestrings.decode(
-            p.value, param.bitwidth, f"{where}: action {info.name!r} parameter {param.name!r}"
+        values[pid] = bytestrings.decode(
+            raw, param.bitwidth, f"{where}: action {info.name!r} parameter {param.name!r}"
         )
     if len(values) != len(info.params):
         missing = [p.name for p in info.params if p.id not in values]

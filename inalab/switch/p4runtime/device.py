@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import grpc
+from google.protobuf.message import DecodeError
 from p4.config.v1 import p4info_pb2
 from p4.v1 import p4runtime_pb2
 
@@ -25,6 +26,7 @@ from inalab.switch.p4runtime import (
     reconcile,
     replication,
     table_entries,
+    wire,
 )
 from inalab.switch.p4runtime.device_config import decode_device_config
 from inalab.switch.p4runtime.digests import DigestEngine
@@ -172,26 +174,49 @@ class Device:
     # entities ----------------------------------------------------------------------
     def write_update(self, update: p4runtime_pb2.Update) -> None:
         """Apply one update; raises P4RuntimeError (state unchanged) on refusal."""
+        self.write_entity(update.type, update.entity)
+
+    def write_serialized(self, kind: int, entity: bytes) -> None:
+        """Apply one update whose Entity is still serialized (see :mod:`.wire`)."""
+        try:
+            direct = wire.read_direct_entry(entity)
+        except wire.Fallback:
+            try:
+                parsed = p4runtime_pb2.Entity.FromString(entity)
+            except DecodeError as e:
+                raise invalid(f"malformed Entity: {e}") from None
+            self.write_entity(kind, parsed)
+            return
         with self.lock:
             state = self.require_state()
-            if update.type not in (Update.INSERT, Update.MODIFY, Update.DELETE):
+            if kind not in (Update.INSERT, Update.MODIFY, Update.DELETE):
                 raise invalid("update type must be INSERT, MODIFY or DELETE")
-            kind = update.entity.WhichOneof("entity")
             try:
-                if kind in _WRITERS:
-                    _WRITERS[kind](state, update.type, getattr(update.entity, kind))
-                elif kind == "packet_replication_engine_entry":
-                    pre = update.entity.packet_replication_engine_entry
-                    which = pre.WhichOneof("type")
-                    if which == "multicast_group_entry":
-                        replication.write_multicast(state, update.type, pre.multicast_group_entry)
-                    elif which == "clone_session_entry":
-                        replication.write_clone_session(state, update.type, pre.clone_session_entry)
+                table_entries.write_direct(state, kind, direct)
+            except control.ControlError as e:
+                raise from_control_error(e) from None
+
+    def write_entity(self, kind: int, entity: p4runtime_pb2.Entity) -> None:
+        with self.lock:
+            state = self.require_state()
+            if kind not in (Update.INSERT, Update.MODIFY, Update.DELETE):
+                raise invalid("update type must be INSERT, MODIFY or DELETE")
+            which = entity.WhichOneof("entity")
+            try:
+                if which in _WRITERS:
+                    _WRITERS[which](state, kind, getattr(entity, which))
+                elif which == "packet_replication_engine_entry":
+                    pre = entity.packet_replication_engine_entry
+                    sub = pre.WhichOneof("type")
+                    if sub == "multicast_group_entry":
+                        replication.write_multicast(state, kind, pre.multicast_group_entry)
+                    elif sub == "clone_session_entry":
+                        replication.write_clone_session(state, kind, pre.clone_session_entry)
                     else:
                         raise invalid("empty packet_replication_engine_entry")
-                elif kind == "digest_entry":
-                    self.digests.write(state.index, update.type, update.entity.digest_entry)
-                elif kind == "extern_entry":
+                elif which == "digest_entry":
+                    self.digests.write(state.index, kind, entity.digest_entry)
+                elif which == "extern_entry":
                     raise unimplemented("extern entries (no architecture externs on v1model)")
                 else:
                     raise invalid("update has no entity")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 from p4.config.v1 import p4info_pb2
@@ -70,9 +71,13 @@ class TableInfo:
     idle_notify: bool
     is_const: bool
 
-    @property
+    @cached_property
     def needs_priority(self) -> bool:
         return any(f.match_type in (TERNARY, RANGE, OPTIONAL) for f in self.match_fields)
+
+    @cached_property
+    def field_ids(self) -> frozenset[int]:
+        return frozenset(f.id for f in self.match_fields)
 
 
 @dataclass(frozen=True)

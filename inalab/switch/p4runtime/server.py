@@ -13,12 +13,11 @@ import os
 from concurrent import futures
 
 import grpc
-from p4.v1 import p4runtime_pb2_grpc
 
 from inalab.switch.control import SwitchControl
 from inalab.switch.p4runtime.errors import ServerStartError
 from inalab.switch.p4runtime.request_log import RequestLog
-from inalab.switch.p4runtime.service import P4RuntimeService
+from inalab.switch.p4runtime.service import P4RuntimeService, handlers
 
 MAX_WORKERS = 32
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
@@ -72,7 +71,7 @@ def start_server(
             ("grpc.so_reuseport", 0),
         ],
     )
-    p4runtime_pb2_grpc.add_P4RuntimeServicer_to_server(service, server)
+    server.add_generic_rpc_handlers((handlers(service),))
     try:
         port = server.add_insecure_port(address)
     except RuntimeError as e:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 from google.protobuf import any_pb2
@@ -23,6 +23,7 @@ from inalab.switch.p4runtime.arbitration import Arbitrator, StreamClient
 from inalab.switch.p4runtime.device import Device
 from inalab.switch.p4runtime.errors import P4RuntimeError, invalid
 from inalab.switch.p4runtime.request_log import RequestLog
+from inalab.switch.p4runtime.wire import RawWrite, read_write_request
 
 API_VERSION = "1.4.1"
 READ_CHUNK = 1000
@@ -125,9 +126,16 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
         return self._guard(context, run)
 
     def Write(
-        self, request: p4runtime_pb2.WriteRequest, context: grpc.ServicerContext
+        self, request: p4runtime_pb2.WriteRequest | RawWrite, context: grpc.ServicerContext
     ) -> p4runtime_pb2.WriteResponse:
-        self._log("Write", request)
+        """``request`` is a :class:`RawWrite` when it arrives through :func:`handlers`."""
+        if self.request_log is not None:
+            self._log("Write", request.full() if isinstance(request, RawWrite) else request)
+        updates: list[tuple[int, bytes | p4runtime_pb2.Entity]] = (
+            list(request.updates)
+            if isinstance(request, RawWrite)
+            else [(u.type, u.entity) for u in request.updates]
+        )
 
         def run() -> p4runtime_pb2.WriteResponse:
             self._check_device(request.device_id)
@@ -139,9 +147,12 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
             self.device.require_state()
             errors: list[p4runtime_pb2.Error] = []
             failed = 0
-            for update in request.updates:
+            for kind, entity in updates:
                 try:
-                    self.device.write_update(update)
+                    if isinstance(entity, bytes):
+                        self.device.write_serialized(kind, entity)
+                    else:
+                        self.device.write_entity(kind, entity)
                     errors.append(p4runtime_pb2.Error(canonical_code=code_pb2.OK))
                 except P4RuntimeError as e:
                     failed += 1
@@ -258,3 +269,46 @@ def _set_batch_error(
     context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
     context.set_code(grpc.StatusCode.UNKNOWN)
     context.set_details(message)
+
+
+def handlers(service: P4RuntimeService) -> grpc.GenericRpcHandler:
+    """The service's RPC handlers: those of the generated stubs, except that Write
+    requests are read by :func:`~inalab.switch.p4runtime.wire.read_write_request`."""
+    pb = p4runtime_pb2
+
+    def unary(fn: Callable[..., object], req: Any, resp: Any) -> grpc.RpcMethodHandler:
+        return grpc.unary_unary_rpc_method_handler(
+            fn, request_deserializer=req.FromString, response_serializer=resp.SerializeToString
+        )
+
+    methods = {
+        "Write": grpc.unary_unary_rpc_method_handler(
+            service.Write,
+            request_deserializer=read_write_request,
+            response_serializer=pb.WriteResponse.SerializeToString,
+        ),
+        "Read": grpc.unary_stream_rpc_method_handler(
+            service.Read,
+            request_deserializer=pb.ReadRequest.FromString,
+            response_serializer=pb.ReadResponse.SerializeToString,
+        ),
+        "SetForwardingPipelineConfig": unary(
+            service.SetForwardingPipelineConfig,
+            pb.SetForwardingPipelineConfigRequest,
+            pb.SetForwardingPipelineConfigResponse,
+        ),
+        "GetForwardingPipelineConfig": unary(
+            service.GetForwardingPipelineConfig,
+            pb.GetForwardingPipelineConfigRequest,
+            pb.GetForwardingPipelineConfigResponse,
+        ),
+        "StreamChannel": grpc.stream_stream_rpc_method_handler(
+            service.StreamChannel,
+            request_deserializer=pb.StreamMessageRequest.FromString,
+            response_serializer=pb.StreamMessageResponse.SerializeToString,
+        ),
+        "Capabilities": unary(
+            service.Capabilities, pb.CapabilitiesRequest, pb.CapabilitiesResponse
+        ),
+    }
+    return grpc.method_handlers_generic_handler("p4.v1.P4Runtime", methods)

@@ -8,7 +8,7 @@ a table without ternary/range/optional keys and a missing one where needed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import grpc
 from p4.v1 import p4runtime_pb2
@@ -37,30 +37,57 @@ from inalab.switch.p4runtime.p4info_index import (
     TableInfo,
 )
 from inalab.switch.p4runtime.pipeline_state import EntryExtras, OneShot, PipelineState
+from inalab.switch.p4runtime.wire import DirectEntry, MatchSpec
 
 Update = p4runtime_pb2.Update
 _NS_PER_MS = 1_000_000
 
 
 # --------------------------------------------------------------------------- match keys
-def keys_from_proto(table: TableInfo, matches: list[p4runtime_pb2.FieldMatch]) -> list[MatchKey]:
-    by_id: dict[int, p4runtime_pb2.FieldMatch] = {}
-    known = {f.id for f in table.match_fields}
+def match_specs(matches: Iterable[p4runtime_pb2.FieldMatch]) -> list[MatchSpec]:
+    """FieldMatch messages as the (field_id, kind, a, b) tuples :mod:`.wire` reads."""
+    out: list[MatchSpec] = []
     for m in matches:
-        if m.field_id not in known:
-            raise not_found(f"table {table.name!r} has no match field id {m.field_id}")
-        if m.field_id in by_id:
-            raise invalid(f"table {table.name!r}: match field id {m.field_id} given twice")
-        by_id[m.field_id] = m
+        kind = m.WhichOneof("field_match_type")
+        if kind == "exact":
+            out.append((m.field_id, kind, m.exact.value, b""))
+        elif kind == "ternary":
+            out.append((m.field_id, kind, m.ternary.value, m.ternary.mask))
+        elif kind == "lpm":
+            out.append((m.field_id, kind, m.lpm.value, m.lpm.prefix_len))
+        elif kind == "range":
+            out.append((m.field_id, kind, m.range.low, m.range.high))
+        elif kind == "optional":
+            out.append((m.field_id, kind, m.optional.value, b""))
+        else:
+            out.append((m.field_id, kind or "", b"", b""))
+    return out
+
+
+def keys_from_proto(
+    table: TableInfo, matches: Iterable[p4runtime_pb2.FieldMatch]
+) -> list[MatchKey]:
+    return keys_from_specs(table, match_specs(matches))
+
+
+def keys_from_specs(table: TableInfo, specs: list[MatchSpec]) -> list[MatchKey]:
+    by_id: dict[int, MatchSpec] = {}
+    known = table.field_ids
+    for m in specs:
+        if m[0] not in known:
+            raise not_found(f"table {table.name!r} has no match field id {m[0]}")
+        if m[0] in by_id:
+            raise invalid(f"table {table.name!r}: match field id {m[0]} given twice")
+        by_id[m[0]] = m
     keys: list[MatchKey] = []
     for f in table.match_fields:
-        where = f"table {table.name!r} match field {f.name!r}"
-        full = (1 << f.bitwidth) - 1
-        m = by_id.get(f.id)
-        kind = m.WhichOneof("field_match_type") if m is not None else None
-        if m is None:
+        given = by_id.get(f.id)
+        if given is None:
             if f.match_type == EXACT:
-                raise invalid(f"{where}: an exact match field cannot be omitted")
+                raise invalid(
+                    f"table {table.name!r} match field {f.name!r}: an exact match field cannot be omitted"
+                )
+            full = (1 << f.bitwidth) - 1
             keys.append(
                 LpmKey(0, 0)
                 if f.match_type == LPM
@@ -70,32 +97,40 @@ def keys_from_proto(table: TableInfo, matches: list[p4runtime_pb2.FieldMatch]) -
                 if f.match_type == RANGE
                 else OptionalKey(None)
             )
-        elif f.match_type == EXACT and kind == "exact":
-            keys.append(ExactKey(bytestrings.decode(m.exact.value, f.bitwidth, where)))
-        elif f.match_type == LPM and kind == "lpm":
-            value = bytestrings.decode(m.lpm.value, f.bitwidth, where)
-            plen = m.lpm.prefix_len
+            continue
+        _, kind, a, b = given
+        if f.match_type == EXACT and kind == "exact":
+            value = int.from_bytes(a, "big")
+            if not a or value >> f.bitwidth:
+                bytestrings.decode(a, f.bitwidth, f"table {table.name!r} match field {f.name!r}")
+            keys.append(ExactKey(value))
+            continue
+        where = f"table {table.name!r} match field {f.name!r}"
+        full = (1 << f.bitwidth) - 1
+        if f.match_type == LPM and kind == "lpm":
+            value = bytestrings.decode(a, f.bitwidth, where)
+            plen = int(b) if isinstance(b, int) else -1
             if not 0 < plen <= f.bitwidth:
                 raise invalid(f"{where}: prefix length {plen} outside 1..{f.bitwidth}")
             if value & (full >> plen):
                 raise invalid(f"{where}: value has bits set past the /{plen} prefix")
             keys.append(LpmKey(value, plen))
-        elif f.match_type == TERNARY and kind == "ternary":
-            value = bytestrings.decode(m.ternary.value, f.bitwidth, where)
-            mask = bytestrings.decode(m.ternary.mask, f.bitwidth, where + " mask")
+        elif f.match_type == TERNARY and kind == "ternary" and isinstance(b, bytes):
+            value = bytestrings.decode(a, f.bitwidth, where)
+            mask = bytestrings.decode(b, f.bitwidth, where + " mask")
             if mask == 0:
                 raise invalid(f"{where}: an all-zero mask must be omitted (don't care)")
             if value & ~mask:
                 raise invalid(f"{where}: value has bits set outside the mask")
             keys.append(TernaryKey(value, mask))
-        elif f.match_type == RANGE and kind == "range":
-            low = bytestrings.decode(m.range.low, f.bitwidth, where + " low")
-            high = bytestrings.decode(m.range.high, f.bitwidth, where + " high")
+        elif f.match_type == RANGE and kind == "range" and isinstance(b, bytes):
+            low = bytestrings.decode(a, f.bitwidth, where + " low")
+            high = bytestrings.decode(b, f.bitwidth, where + " high")
             if low > high:
                 raise invalid(f"{where}: range low {low} is above high {high}")
             keys.append(RangeKey(low, high))
         elif f.match_type == OPTIONAL and kind == "optional":
-            keys.append(OptionalKey(bytestrings.decode(m.optional.value, f.bitwidth, where)))
+            keys.append(OptionalKey(bytestrings.decode(a, f.bitwidth, where)))
         else:
             raise invalid(f"{where}: a {kind or 'empty'} match given for this match kind")
     return keys
@@ -264,20 +299,62 @@ def write(state: PipelineState, kind: int, entry: p4runtime_pb2.TableEntry) -> N
     if entry.is_default_action:
         _write_default(state, table, kind, entry)
         return
+    if entry.idle_timeout_ns and not table.idle_notify:
+        raise invalid(f"table {table.name!r} does not support idle timeout (no NOTIFY_CONTROL)")
+    if entry.idle_timeout_ns < 0:
+        raise invalid("idle_timeout_ns must not be negative")
+    _write_entry(
+        state,
+        kind,
+        table,
+        match_specs(entry.match),
+        entry.priority,
+        lambda: _action_spec(state, table, entry.action),
+        entry,
+    )
+
+
+def write_direct(state: PipelineState, kind: int, entry: DirectEntry) -> None:
+    """:func:`write` for an entry :mod:`.wire` read: same checks, no protobuf objects."""
+    table = state.index.table(entry.table_id)
+
+    def spec() -> tuple[ActionSpec, OneShot | None]:
+        if table.implementation_id:
+            profile = state.index.action_profile(table.implementation_id)
+            raise invalid(
+                f"table {table.name!r}: implemented by action profile {profile.name!r}, "
+                "direct action given"
+            )
+        where = f"table {table.name!r}"
+        call = actions.call_from_parts(
+            state.index, entry.action_id, entry.params, table.action_ids, where
+        )
+        return call, None
+
+    _write_entry(state, kind, table, entry.matches, entry.priority, spec, None)
+
+
+def _write_entry(
+    state: PipelineState,
+    kind: int,
+    table: TableInfo,
+    matches: list[MatchSpec],
+    priority_in: int,
+    make_spec: Callable[[], tuple[ActionSpec, OneShot | None]],
+    entry: p4runtime_pb2.TableEntry | None,
+) -> None:
+    """INSERT / MODIFY / DELETE of a non-default entry; ``entry`` carries the optional
+    fields (counter data, meter config, idle timeout, metadata) when given."""
     if table.is_const:
         raise P4RuntimeError(
             grpc.StatusCode.PERMISSION_DENIED,
             f"table {table.name!r} is const: its entries are read-only",
         )
-    keys = keys_from_proto(table, list(entry.match))
-    priority = _priority(table, entry.priority)
-    if entry.idle_timeout_ns and not table.idle_notify:
-        raise invalid(f"table {table.name!r} does not support idle timeout (no NOTIFY_CONTROL)")
-    if entry.idle_timeout_ns < 0:
-        raise invalid("idle_timeout_ns must not be negative")
+    keys = keys_from_specs(table, matches)
+    priority = _priority(table, priority_in)
     sw = state.switch
     if kind == Update.INSERT:
-        spec, shot = _action_spec(state, table, entry.action)
+        spec, shot = make_spec()
         try:
             handle = sw.table_add(table.name, keys, spec, priority)
         except control.ControlError:
@@ -293,14 +370,15 @@ def write(state: PipelineState, kind: int, entry: p4runtime_pb2.TableEntry) -> N
             raise
         if shot is not None:
             state.oneshots[(table.name, handle)] = shot
-        state.extras[(table.name, handle)] = _extras(entry)
+        if entry is not None:
+            state.extras[(table.name, handle)] = _extras(entry)
         return
     found = sw.table_find(table.name, keys, priority)
     if found is None:
         raise not_found(f"table {table.name!r}: no entry with this key")
     handle = found
     if kind == Update.MODIFY:
-        spec, shot = _action_spec(state, table, entry.action)
+        spec, shot = make_spec()
         try:
             sw.table_modify(table.name, handle, spec)
         except control.ControlError:
@@ -313,7 +391,10 @@ def write(state: PipelineState, kind: int, entry: p4runtime_pb2.TableEntry) -> N
         if shot is not None:
             state.oneshots[(table.name, handle)] = shot
         _apply_entry_resources(state, table, handle, entry)
-        state.extras[(table.name, handle)] = _extras(entry)
+        if entry is not None:
+            state.extras[(table.name, handle)] = _extras(entry)
+        else:
+            state.extras.pop((table.name, handle), None)
     elif kind == Update.DELETE:
         sw.table_delete(table.name, handle)
         state.extras.pop((table.name, handle), None)
@@ -329,9 +410,13 @@ def _extras(entry: p4runtime_pb2.TableEntry) -> EntryExtras:
 
 
 def _apply_entry_resources(
-    state: PipelineState, table: TableInfo, handle: int, entry: p4runtime_pb2.TableEntry
+    state: PipelineState, table: TableInfo, handle: int, entry: p4runtime_pb2.TableEntry | None
 ) -> None:
     sw = state.switch
+    if entry is None:
+        if table.idle_notify:
+            sw.table_set_timeout(table.name, handle, None)
+        return
     if entry.HasField("counter_data"):
         if not table.direct_counter_id:
             raise invalid(f"table {table.name!r} has no direct counter")
