@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from inalab.topologies.builders import single_rack
+from inalab.topologies.cleanup import interface_exists
+from inalab.topologies.errors import EnvironmentProblem
+from inalab.topologies.net import InaNetwork
 from inalab.topologies.spec import LinkProfile
 from inalab.topologies.trafficcontrol import child_qdisc_command, netem_args, netem_available
 
@@ -69,3 +75,33 @@ def test_child_qdisc_at_root_without_rate_and_none_when_nothing_to_do() -> None:
 def test_netem_probe_can_be_forced(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("INALAB_NETEM", value)
     assert netem_available() is (value == "1")
+
+
+@pytest.mark.mininet
+def test_netem_path_on_this_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_root: None
+) -> None:
+    """Where the kernel has netem, delayed links get a netem qdisc below the rate
+    class; where it has none, forcing netem fails with the link and tc's error."""
+    monkeypatch.setenv("INALAB_RUN_DIR", str(tmp_path / "runs"))
+    monkeypatch.delenv("INALAB_NETEM", raising=False)
+    available = netem_available()
+    topo = single_rack(
+        1, program=None, with_ps=False, host_link=LinkProfile(bw_mbit=10, delay_ms=3)
+    )
+    net = InaNetwork(topo, log_dir=tmp_path / "logs", pcap_dir=None, netem=True)
+    net.preflight()
+    try:
+        if available:
+            net.build()
+            qdiscs = net.host("h1").cmd("tc qdisc show dev h1-eth0")
+            assert "netem 10: parent 5:1" in qdiscs and "delay 3ms" in qdiscs
+        else:
+            with pytest.raises(
+                EnvironmentProblem,
+                match=r"link h1-s1: tc qdisc replace dev \S+ parent 5:1 handle 10: netem delay 3ms limit 1000 failed: \S",
+            ):
+                net.build()
+    finally:
+        net.stop()
+    assert not interface_exists("s1-eth1")
