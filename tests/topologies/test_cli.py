@@ -56,3 +56,18 @@ def test_run_starts_and_stops_a_network(tmp_path: Path, require_root: None) -> N
     assert proc.returncode == 0, proc.stderr
     assert "s1         device 0  gRPC 20501  tier 0  (no program)" in proc.stdout
     assert (tmp_path / "logs" / "s1.out").read_text().count("--no-p4") == 1
+
+
+@pytest.mark.integration
+def test_run_without_mininet_says_how_to_get_it(tmp_path: Path, require_root: None) -> None:
+    """``python -S`` leaves out the site-packages, Debian's Mininet among them:
+    a machine without Mininet, as far as this interpreter can tell."""
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-S", "-m", "inalab.topologies", "run", "single-rack", "--no-cli"],
+        capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+        env={"PYTHONPATH": str(repo), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("python -m inalab.topologies: error: Mininet is not installed")
+    assert "apt-get install mininet" in proc.stderr and "Traceback" not in proc.stderr
