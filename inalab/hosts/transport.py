@@ -15,8 +15,21 @@ from collections.abc import Callable
 from typing import Protocol
 
 from inalab.hosts.errors import ConfigError
+from inalab.protocol import format as fmt
 
 RCVBUF_BYTES = 8 << 20
+_FLAGS_AT = fmt.offset("flags")
+_ECN_ECHO = int(fmt.Flag.ECN_ECHO)
+
+
+def fold_ce(payload: bytes, tos: int) -> bytes:
+    """A payload that arrived IP ECN-CE marked gets its ECN_ECHO flag set, so the worker
+    backs off for congestion on the result's own path as well as on the contributions'."""
+    if tos & 0x3 != fmt.ECN_CE or len(payload) <= _FLAGS_AT:
+        return payload
+    b = bytearray(payload)
+    b[_FLAGS_AT] |= _ECN_ECHO
+    return bytes(b)
 
 
 class Transport(Protocol):
@@ -32,10 +45,14 @@ class Transport(Protocol):
         ...
 
     def recv(self, timeout: float) -> bytes | None:
-        """One received payload, or None when nothing arrives within ``timeout`` seconds."""
+        """One received payload, or None when nothing arrives within ``timeout`` seconds.
+        A payload that arrived ECN-CE marked comes with ECN_ECHO set (:func:`fold_ce`)."""
         ...
 
     def close(self) -> None: ...
+
+
+_CMSG_SPACE = socket.CMSG_SPACE(4)
 
 
 class UdpTransport:
@@ -56,6 +73,7 @@ class UdpTransport:
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 self._socks.append(s)
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF_BYTES)
+                s.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
                 s.bind((local_host, local_port + i if local_port else 0))
                 s.setblocking(False)
                 self._tos.append(-1)
@@ -89,21 +107,29 @@ class UdpTransport:
         n = len(self._socks)
         for k in range(n):
             i = (self._next_rx + k) % n
-            try:
-                data = self._socks[i].recv(65535)
-            except (BlockingIOError, ConnectionRefusedError):
-                continue
-            self._next_rx = (i + 1) % n
-            return data
+            data = self._read(self._socks[i])
+            if data is not None:
+                self._next_rx = (i + 1) % n
+                return data
         if timeout <= 0:
             return None
         ready, _, _ = select.select(self._socks, [], [], timeout)
         for s in ready:
-            try:
-                return s.recv(65535)
-            except (BlockingIOError, ConnectionRefusedError):
-                continue
+            data = self._read(s)
+            if data is not None:
+                return data
         return None
+
+    @staticmethod
+    def _read(s: socket.socket) -> bytes | None:
+        try:
+            data, anc, _flags, _src = s.recvmsg(65535, _CMSG_SPACE)
+        except (BlockingIOError, ConnectionRefusedError):
+            return None
+        for level, typ, cdata in anc:
+            if level == socket.IPPROTO_IP and typ == socket.IP_TOS and cdata:
+                return fold_ce(data, cdata[0])
+        return data
 
     def close(self) -> None:
         for s in self._socks:

@@ -1,0 +1,146 @@
+"""Framing, and workers sitting directly on ports of the switch core running p4src/ina.p4
+(the aggregation happens in the P4 program, not in Python beside it)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import pytest
+from scapy.layers.inet import IP, UDP
+from scapy.layers.l2 import Ether
+
+from inalab.hosts import quantize as qz
+from inalab.hosts.config import JobConfig
+from inalab.hosts.errors import ConfigError
+from inalab.hosts.frames import FrameTransport, HostAddress, build_frame, udp_payload
+from inalab.hosts.worker import Worker
+from inalab.protocol import format as fmt
+from inalab.protocol.scapy_layer import INA
+
+ADDR = HostAddress(
+    mac="02:00:00:00:00:01", ip="10.0.0.1", gateway_mac="02:aa:00:00:00:01", server_ip="10.0.0.100"
+)
+
+
+def test_frame_agrees_with_scapy_and_round_trips() -> None:
+    payload = bytes(INA(msg_type=1, job_id=4, seq=9, values=list(range(32))))
+    frame = build_frame(ADDR, payload, tos=(46 << 2) | 2, sport=50003, ident=7)
+    pkt = Ether(frame)
+    assert pkt[IP].src == "10.0.0.1" and pkt[IP].dst == "10.0.0.100"
+    assert pkt[IP].tos == (46 << 2) | 2 and pkt[IP].len == fmt.ipv4_total_length(32)
+    again = pkt[IP].copy()
+    del again.chksum  # scapy recomputes it
+    assert IP(bytes(again)).chksum == pkt[IP].chksum
+    assert pkt[UDP].sport == 50003 and pkt[UDP].dport == fmt.INA_UDP_PORT
+    assert pkt[INA].seq == 9 and len(frame) == fmt.frame_bytes(32)
+    assert udp_payload(frame) == (payload, (46 << 2) | 2)
+    assert udp_payload(frame[:20]) is None
+    assert udp_payload(bytes(Ether() / IP() / (b"x" * 40))) is None
+
+
+def test_ce_mark_becomes_ecn_echo_and_non_udp_is_counted() -> None:
+    t = FrameTransport(lambda f: None, ADDR)
+    payload = bytes(INA(msg_type=2, values=[0] * 32))
+    t.deliver(build_frame(ADDR, payload, tos=fmt.ECN_CE, sport=1))
+    t.deliver(b"\x00" * 60)
+    got = t.recv(0.1)
+    assert got is not None and got[fmt.offset("flags")] & fmt.Flag.ECN_ECHO
+    assert t.recv(0) is None and t.not_udp == 1
+
+
+def test_bad_addresses_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="MAC"):
+        HostAddress(mac="zz", ip="10.0.0.1", gateway_mac="02:aa:00:00:00:01", server_ip="1.2.3.4")
+    with pytest.raises(ConfigError, match="IPv4"):
+        HostAddress(mac="02:00:00:00:00:01", ip="10.0.0", gateway_mac=ADDR.mac, server_ip="1.2.3.4")
+
+
+# ---------------------------------------------------------------- through the P4 program
+
+PORTS = (1, 2, 3)
+SLOTS = 16
+
+
+def _switch_job(drop: int = 0) -> tuple[Any, dict[int, FrameTransport], JobConfig]:
+    from dataplane.harness import Rig  # the data-plane tests' rig: compile + switch core
+
+    rig = Rig(lanes=32)
+    rig.rack(5, PORTS, mcast=1, size=SLOTS)
+    if drop:
+        rig.drop_sim(drop)
+    transports: dict[int, FrameTransport] = {}
+    for port in PORTS:
+        addr = HostAddress(
+            mac=f"02:00:00:00:00:{port:02x}", ip=f"10.0.0.{port}",
+            gateway_mac="02:aa:00:00:00:01", server_ip="10.0.0.100",
+        )  # fmt: skip
+        transports[port] = FrameTransport(lambda f, p=port: rig.sw.receive(p, f), addr, paths=2)
+    rig.sw.set_transmit_handler(lambda port, data: transports[port].deliver(bytes(data)))
+    cfg = JobConfig(
+        job_id=5, rank=0, n_workers=len(PORTS), server="10.0.0.100", via="switch",
+        slots=SLOTS, rto=0.05, max_rto=0.3, timeout=60.0,
+    )  # fmt: skip
+    return rig, transports, cfg
+
+
+def _run(cfg: JobConfig, transports: dict[int, FrameTransport], xs: list[np.ndarray]) -> dict:
+    out: dict[int, Any] = {}
+
+    def one(i: int) -> None:
+        w = Worker(JobConfig.from_dict({**cfg.__dict__, "rank": i}), transports[PORTS[i]])
+        try:
+            out[i] = (w.allreduce(xs[i]), w.last_stats)
+        except Exception as e:
+            out[i] = e
+
+    ts = [threading.Thread(target=one, args=(i,)) for i in range(len(PORTS))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(timeout=120)
+    for i, v in out.items():
+        if isinstance(v, BaseException):
+            raise AssertionError(f"rank {i}: {v!r}")
+    return out
+
+
+@pytest.mark.integration
+def test_int32_and_float32_allreduce_through_the_p4_program() -> None:
+    rig, transports, cfg = _switch_job()
+    try:
+        rng = np.random.default_rng(3)
+        xi = [rng.integers(-(2**28), 2**28, 1000, dtype=np.int32) for _ in PORTS]
+        res = _run(cfg, transports, xi)
+        for i in range(len(PORTS)):
+            out, st = res[i]
+            assert np.array_equal(out, np.sum(xi, axis=0, dtype=np.int32))
+            assert st.exact == st.blocks == 32 and st.malformed == 0
+        xf = [(rng.standard_normal(1000) * 100).astype(np.float32) for _ in PORTS]
+        res = _run(cfg, transports, xf)
+        agreed = np.max([qz.block_exponents(qz.chunk(x, 32)) for x in xf], axis=0)
+        exact = np.sum(np.array(xf, dtype=np.float64), axis=0)
+        bound = np.repeat(qz.error_bound(agreed, 3), 32)[:1000] + np.abs(exact) * 2.0**-23
+        for i in range(len(PORTS)):
+            out, _ = res[i]
+            assert np.all(np.abs(out - exact) <= bound)
+    finally:
+        rig.close()
+
+
+@pytest.mark.integration
+def test_int32_exact_when_the_switch_drops_ten_percent() -> None:
+    rig, transports, cfg = _switch_job(drop=6554)  # 6554 / 65536 = 10% of arrivals
+    try:
+        rng = np.random.default_rng(4)
+        xi = [rng.integers(-1000, 1000, 32 * 60, dtype=np.int32) for _ in PORTS]
+        res = _run(cfg, transports, xi)
+        retx = 0
+        for i in range(len(PORTS)):
+            out, st = res[i]
+            assert np.array_equal(out, np.sum(xi, axis=0, dtype=np.int32))
+            retx += st.retransmissions
+        assert retx > 0
+    finally:
+        rig.close()
