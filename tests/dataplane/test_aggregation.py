@@ -223,3 +223,24 @@ def test_k64_build_sums_64_lanes() -> None:
     # a K=32 packet does not fit a K=64 build
     assert rig.send(1, contribution(0, _vals(32))) == []
     assert rig.counter("ina_drop_counter", DropReason.BAD_LANES) == 1
+
+
+def test_region_reuse_after_controller_zeroes_bitmaps(rig: Rig) -> None:
+    # job 1 leaves a partial slot behind, then goes away
+    assert rig.send(1, contribution(0, _vals())) == []
+    rig.sw.table_delete(
+        rig.n("table", "job_region"), rig.sw.table_entries(rig.n("table", "job_region"))[0].handle
+    )
+    for cell in range(8):
+        rig.sw.register_write(rig.n("register", "bitmap_reg"), cell, 0)
+        rig.sw.register_write(rig.n("register", "bitmap_reg"), rig.slots + cell, 0)
+    # job 2 gets the same region and the same ports
+    rig.job(2, base=0, size=8, workers=3, mcast=1)
+    for i, p in enumerate(PORTS):
+        rig.member(2, p, i)
+    rows = [_vals() for _ in PORTS]
+    out = _round(rig, rows, job=2)
+    assert len(out) == 3
+    got = parse(out[0][1])
+    assert got.ina.contrib_count == 3
+    np.testing.assert_array_equal(got.values, _wrap_sum(rows))
