@@ -5,7 +5,7 @@ server handles: packet_out / packet_in controller headers on CPU port 64,
 ``MyIngress.fwd`` (exact dstAddr; direct counter; idle timeout),
 ``MyIngress.acl`` (ternary srcAddr + range etherType: digests, an indexed
 counter, register writes), ``MyIngress.ecmp`` (exact etherType through the
-action selector ``MyIngress.ecmp_selector``), a meter and a register.
+action selector ``MyIngress.ecmp_selector``), a meter, a register and a parser value set (declared, unused by the parser).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ COUNTER, DIRECT_COUNTER, METER, REGISTER, DIGEST = (
     0x18000001,
 )
 PKT_IN, PKT_OUT = 0x40000001, 0x40000002
+VALUE_SET = 0x03000001
 
 
 def _f(h: str, name: str) -> Json:
@@ -224,7 +225,7 @@ def bmv2_json() -> Json:
         "errors": [["NoError", 0], ["PacketTooShort", 1], ["NoMatch", 2]],
         "enums": [],
         "parsers": [parser],
-        "parse_vsets": [],
+        "parse_vsets": [{"name": "ParserImpl.tunnel_types", "id": 0, "compressed_bitwidth": 16}],
         "deparsers": [{"name": "deparser", "id": 0, "order": ["packet_in", "ethernet"], "primitives": []}],
         "meter_arrays": [{"name": "MyIngress.port_meter", "id": 0, "is_direct": False, "size": 4, "rate_count": 2, "type": "packets"}],
         "counter_arrays": [
@@ -323,6 +324,11 @@ registers {{
   preamble {{ id: {REGISTER} name: "MyIngress.reg" alias: "reg" }}
   type_spec {{ bitstring {{ bit {{ bitwidth: 32 }} }} }}
   size: 8
+}}
+value_sets {{
+  preamble {{ id: {VALUE_SET} name: "ParserImpl.tunnel_types" alias: "tunnel_types" }}
+  match {{ id: 1 name: "etherType" bitwidth: 16 match_type: EXACT }}
+  size: 4
 }}
 digests {{
   preamble {{ id: {DIGEST} name: "learn_t" alias: "learn_t" }}

@@ -24,6 +24,7 @@ from .program import (
     T_ACL,
     T_ECMP,
     T_FWD,
+    VALUE_SET,
     bmv2_json,
     p4info,
 )
@@ -518,3 +519,50 @@ def test_digest_batching_ack_suppression_and_timeout(
     assert entries[0].digest_entry.config.max_list_size == 100
     write(loaded, _digest_config(Update.DELETE, 0, 0, 0))
     assert read(loaded, p4runtime_pb2.Entity(digest_entry=p4runtime_pb2.DigestEntry())) == []
+
+
+# --------------------------------------------------------------------------- indexed externs, value sets
+def test_register_and_counter_modify_then_read(loaded: p4runtime_pb2_grpc.P4RuntimeStub) -> None:
+    reg = _entity(register_entry__register_id=REGISTER)
+    reg.register_entry.index.index = 5
+    reg.register_entry.data.bitstring = b"\x00\x00\x12\x34"  # padded: accepted
+    cnt = _entity(counter_entry__counter_id=COUNTER)
+    cnt.counter_entry.index.index = 9
+    cnt.counter_entry.data.packet_count, cnt.counter_entry.data.byte_count = 3, 300
+    write(loaded, (Update.MODIFY, reg), (Update.MODIFY, cnt))
+    query = _entity(register_entry__register_id=REGISTER)
+    query.register_entry.index.index = 5
+    [got] = read(loaded, query)
+    assert got.register_entry.data.bitstring == b"\x12\x34"
+    query = _entity(counter_entry__counter_id=COUNTER)
+    query.counter_entry.index.index = 9
+    [got] = read(loaded, query)
+    assert (got.counter_entry.data.packet_count, got.counter_entry.data.byte_count) == (3, 300)
+    everything = read(loaded, _entity(counter_entry__counter_id=0))
+    assert len(everything) == 512
+
+
+def test_value_set_modify_replaces_members(
+    rig: Rig, loaded: p4runtime_pb2_grpc.P4RuntimeStub
+) -> None:
+    vs = _entity(value_set_entry__value_set_id=VALUE_SET)
+    for value in (b"\x12\xb5", b"\x08\x00"):
+        vs.value_set_entry.members.add().match.add(field_id=1).exact.value = value
+    write(loaded, (Update.MODIFY, vs))
+    assert sorted(rig.switch.pvs_entries("ParserImpl.tunnel_types")) == [
+        (0x0800, None),
+        (0x12B5, None),
+    ]
+    [got] = read(loaded, _entity(value_set_entry__value_set_id=VALUE_SET))
+    assert sorted(m.match[0].exact.value for m in got.value_set_entry.members) == [
+        b"\x08\x00",
+        b"\x12\xb5",
+    ]
+    write(loaded, (Update.MODIFY, _entity(value_set_entry__value_set_id=VALUE_SET)))
+    assert rig.switch.pvs_entries("ParserImpl.tunnel_types") == []
+    too_many = _entity(value_set_entry__value_set_id=VALUE_SET)
+    for v in range(5):
+        too_many.value_set_entry.members.add().match.add(field_id=1).exact.value = bytes([v + 1])
+    with pytest.raises(grpc.RpcError) as info:
+        write(loaded, (Update.MODIFY, too_many))
+    assert [e.canonical_code for e in batch_errors(info.value)] == [code_pb2.RESOURCE_EXHAUSTED]
