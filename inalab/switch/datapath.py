@@ -33,16 +33,20 @@ def _new_packet(sw: Switch, prog: Program, data: bytes) -> Packet:
 
 def _parse(prog: Program, p: Packet, tr: bool) -> None:
     st = prog.parse_init
+    if tr:
+        trace.debug("[%d.%d] Parser 'parser': start", p.pid, p.copy)
     try:
         while st is not None:
             st = st(p)
     except ParserError as e:
         p.F[prog.sm["parser_error"]] = e.code
         if tr:
-            trace.debug("[%d.%d] Parser error: %s", p.pid, p.copy, e.name)
+            trace.debug("[%d.%d] Exception while parsing: %s", p.pid, p.copy, e.name)
     except PacketError as e:
         if tr:
             trace.debug("[%d.%d] Parser fault: %s", p.pid, p.copy, e)
+    if tr:
+        trace.debug("[%d.%d] Parser 'parser': end (%d bytes parsed)", p.pid, p.copy, p.off)
 
 
 def _reset_metadata(prog: Program, p: Packet) -> None:
@@ -124,6 +128,8 @@ def _ingress_one(
             if tr:
                 trace.debug("[%d.%d] Checksum '%s' verification failed", p.pid, p.copy, cs.name)
     n = prog.ingress_init
+    if tr:
+        trace.debug("[%d.%d] Pipeline 'ingress': start", p.pid, p.copy)
     try:
         while n is not None:
             n = n(p)
@@ -254,6 +260,8 @@ def run_egress(
     F[sm["deq_timedelta"]] = (now - enq_us) & 0xFFFFFFFF
     F[sm["egress_global_timestamp"]] = now & 0xFFFFFFFFFFFF
     n = prog.egress_init
+    if tr:
+        trace.debug("[%d.%d] Pipeline 'egress': start (egress port %d)", p.pid, p.copy, port)
     try:
         while n is not None:
             n = n(p)

@@ -134,12 +134,11 @@ class Program:
                 parts = []
                 for ki, k in enumerate(t.get("key", [])):
                     kp = f"{tp}.key[{ki}]"
-                    tgt = at(k, "target", kp)
+                    tgt = _key_target(at(k, "target", kp), kp)
                     if k.get("match_type") == "valid" or tgt[1] == "$valid$":
                         h = lay.header(tgt[0], kp)
                         parts.append(f"V[{h.id}]")
                         continue
-                    expr = ex.field(tgt[0], tgt[1], kp)
                     slot, _, _ = lay.field_slot(tgt[0], tgt[1], kp)
                     expr = f"F[{slot}]"
                     if k.get("mask"):
@@ -318,7 +317,7 @@ class Program:
                 keys = []
                 for ki, k in enumerate(t.get("key", [])):
                     kp = f"{tp}.key[{ki}]"
-                    tgt = k["target"]
+                    tgt = _key_target(k["target"], kp)
                     mt = k.get("match_type")
                     if mt not in ("exact", "lpm", "ternary", "range", "optional", "valid"):
                         raise JsonError(kp, f"unsupported match type '{mt}'")
@@ -475,6 +474,20 @@ class Program:
             table.has_const_entries = True
 
 
+def _fmt_key(k: Any) -> str:
+    parts = k if isinstance(k, tuple) else (k,)
+    return " ".join(f"{int(x):#x}" for x in parts) or "(empty)"
+
+
+def _key_target(tgt: Any, path: str) -> tuple[str, str]:
+    """A table key's target: [header, field], or a bare header name for ``valid`` keys."""
+    if isinstance(tgt, str):
+        return tgt, "$valid$"
+    if isinstance(tgt, list) and len(tgt) == 2 and all(isinstance(x, str) for x in tgt):
+        return tgt[0], tgt[1]
+    raise JsonError(path, "key target must be [header, field] or a header name")
+
+
 def _vset_match(vs: dict[tuple[int, int | None], None], k: int) -> bool:
     for v, m in vs:
         if m is None:
@@ -540,7 +553,9 @@ def _make_apply(
             aname = table.default_name
             hit = False
             if tr:
-                trace_log.debug("[%d.%d] Table '%s': miss", p.pid, p.copy, name)
+                trace_log.debug(
+                    "[%d.%d] Table '%s': key %s: miss", p.pid, p.copy, name, _fmt_key(k)
+                )
         else:
             hit = True
             e.packets += 1
@@ -568,8 +583,9 @@ def _make_apply(
                 fn, data, aname = e.fn, e.data, e.action_name
             if tr:
                 trace_log.debug(
-                    "[%d.%d] Table '%s': hit with handle %d", p.pid, p.copy, name, e.handle
-                )
+                    "[%d.%d] Table '%s': key %s: hit with handle %d",
+                    p.pid, p.copy, name, _fmt_key(k), e.handle,
+                )  # fmt: skip
         if fn is not None:
             if tr:
                 trace_log.debug(

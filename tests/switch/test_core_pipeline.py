@@ -247,11 +247,12 @@ def test_trace_log_lines(caplog: pytest.LogCaptureFixture) -> None:
         "Processing packet received on port 2",
         "Parser state start",
         "Extracting header h",
-        "Table 't': hit with handle 0",
+        "Pipeline 'ingress': start",
+        "Table 't': key 0x1: hit with handle 0",
         "Action to [4]",
         "Egress port is 4",
         "Transmitting packet of size 4 out of port 4",
-        "Table 't': miss",
+        "Table 't': key 0x2: miss",
         "Dropping packet: egress_spec is the drop port",
     ):
         assert needle in text
