@@ -27,3 +27,31 @@ def mc_json() -> dict[str, Any]:
     ])  # fmt: skip
     b.table("t", [], ["mc"], "mc")
     return b.build()
+
+
+def kind_json(kind: str) -> dict[str, Any]:
+    """Table ``t`` matching ``h.c`` with ``kind``: ``set_port(port)``, default ``miss`` (port 9)."""
+    b = Builder()
+    sm = "standard_metadata"
+    b.action(
+        "set_port",
+        [assign(field(sm, "egress_spec"), {"type": "runtime_data", "value": 0})],
+        [("port", 9)],
+    )
+    b.action("miss", [assign(field(sm, "egress_spec"), hexv(9))])
+    b.table("t", [("h", "c", kind)], ["set_port", "miss"], "miss")
+    return b.build()
+
+
+def clone_json() -> dict[str, Any]:
+    """Ingress clones to session 5 and forwards to port 1; egress stamps instance_type in h.a."""
+    b = Builder()
+    sm = "standard_metadata"
+    b.action("go", [
+        prim("clone_ingress_pkt_to_egress", hexv(5), hexv(0)),
+        assign(field(sm, "egress_spec"), hexv(1)),
+    ])  # fmt: skip
+    b.table("t", [], ["go"], "go")
+    b.action("stamp", [assign(field("h", "a"), field(sm, "instance_type"))])
+    b.table("e", [], ["stamp"], "stamp", pipeline=1)
+    return b.build()
