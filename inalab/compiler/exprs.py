@@ -436,6 +436,8 @@ class ExprLowering:
         src = v.type
         if src == t:
             return v
+        if isinstance(src, BoolT) and isinstance(t, BitT) and t.width != 1:
+            raise CompileError(f"cannot cast bool to {type_name(t)} (only to bit<1>)", e.loc)
         if v.kind == "const":
             if isinstance(t, BoolT):
                 return self.const_val(int(bool(v.const)), t, e)

@@ -7,7 +7,7 @@ from typing import Any
 from . import ast as A
 from .errors import CompileError, UnsupportedError
 from .exprs import Scope, Val, as_bool, hexstr, param_json
-from .typesys import BitT, BoolT, ExternT, StructLikeT, type_name, width_of
+from .typesys import BitT, BoolT, ExternT, StructLikeT, width_of
 
 Json = dict[str, Any]
 
@@ -206,14 +206,26 @@ def extern_function(low: Any, name: str, args: list[Val], e: A.Call) -> Json | N
         }
     if name == "digest" and n == 2:
         fields = flatten_fields(args[1], e)
-        lname = (
-            type_name(args[1].type)
-            if args[1].kind == "struct"
-            else f"digest_{len(objs.learn_lists)}"
-        )
+        dtype = args[1].type
+        if args[1].kind == "list" and e.type_args:
+            dtype = low.env.resolve(e.type_args[0])
+            if isinstance(dtype, StructLikeT) and len(dtype.fields) != len(fields):
+                raise CompileError(f"digest data does not match {dtype.name}", e.loc)
+            fields = [
+                low.ex.coerce(f, ft, e) for f, (_, ft) in zip(fields, dtype.fields, strict=False)
+            ]
+        if not isinstance(dtype, StructLikeT):
+            raise CompileError("digest data must be a struct (or a list with digest<T>)", e.loc)
+        lname = dtype.name
+        for ll in objs.learn_lists:
+            if ll["name"] == lname:
+                return {
+                    "op": "generate_digest",
+                    "parameters": [param_json(args[0]), hexstr(ll["id"], None)],
+                }
         lid = len(objs.learn_lists) + 1
         objs.learn_lists.append({"id": lid, "name": lname, "elements": [f.json for f in fields]})
-        objs.info[lname] = {"kind": "digest", "type": args[1].type, "decl": e}
+        objs.info[lname] = {"kind": "digest", "type": dtype, "decl": e}
         return {"op": "generate_digest", "parameters": [param_json(args[0]), hexstr(lid, None)]}
     if name in ("clone", "clone3", "clone_preserving_field_list"):
         if args[0].kind != "const":

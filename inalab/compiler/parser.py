@@ -835,6 +835,12 @@ def parse(pp: PreprocessedText) -> A.Program:
     except lark.exceptions.UnexpectedToken as e:
         tok = e.token
         what = "end of file" if tok.type == "$END" else repr(str(tok))
+        if (
+            tok.type == "IDENT"
+            and tok.end_pos is not None
+            and re.match(r"\s*[A-Za-z_]\w*\s*[;=)]", pp.text[tok.end_pos :])
+        ):
+            raise pp.error(f"{tok}: unknown type", tok.line or 1, tok.column or 1) from None
         line = tok.line if tok.line is not None else pp.text.count("\n")
         col = tok.column if tok.column is not None else 1
         raise pp.error(f"syntax error, unexpected {what}", line, col) from None

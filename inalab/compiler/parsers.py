@@ -27,7 +27,11 @@ def lower_parser(low: Any, d: A.ParserDecl, scope: Scope) -> Json:
             size = low.env.const_value(loc.size)
             w = width_of(t)
             low.parse_vsets.append(
-                {"name": loc.name, "id": len(low.parse_vsets), "compressed_bitwidth": w}
+                {
+                    "name": f"{d.name}.{loc.name}",
+                    "id": len(low.parse_vsets),
+                    "compressed_bitwidth": w,
+                }
             )
             low.vset_info.append(
                 {
@@ -39,7 +43,10 @@ def lower_parser(low: Any, d: A.ParserDecl, scope: Scope) -> Json:
                 }
             )
             scope.names[loc.name] = Val(
-                {"type": "parse_vset", "value": loc.name}, t, "extern", name=loc.name
+                {"type": "parse_vset", "value": f"{d.name}.{loc.name}"},
+                t,
+                "extern",
+                name=f"{d.name}.{loc.name}",
             )
         else:
             raise UnsupportedError(f"{type(loc).__name__} in a parser", loc.loc)

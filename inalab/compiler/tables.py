@@ -62,6 +62,10 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
     action_names: list[str] = []
     action_refs: list[tuple[str, A.ActionRef]] = []
     for ar in d.actions:
+        if ar.args:
+            raise UnsupportedError(
+                f"action {ar.name} with arguments bound in a table's action list", ar.loc
+            )
         found = low._find_action(ar.name, scope)
         if found is None:
             raise CompileError(f"{ar.name}: no such action", ar.loc)

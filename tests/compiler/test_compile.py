@@ -151,3 +151,130 @@ V1Switch(P(), V(), I(), E(), C(), D()) main;
     assert message in err.message
     assert err.file == "prog.p4" and err.line == 10 and err.col > 0
     assert str(err).startswith(f"prog.p4:10:{err.col}: error: ")
+
+
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+@pytest.mark.parametrize(
+    "path", [PROGRAMS / "features.p4", Path(__file__).resolve().parent.parent / "p4/basic_fwd.p4"]
+)
+def test_p4info_golden_files(path: Path) -> None:
+    """Names, ids and every P4Info field stay stable (review a diff before regenerating)."""
+    got = compile_file(path).p4info_text().decode()
+    want = (GOLDEN / f"{path.stem}.p4info.txtpb").read_text()
+    assert got == want
+
+
+def test_control_plane_features() -> None:
+    prog = compile_file(PROGRAMS / "features.p4")
+    j, info = prog.bmv2_json, prog.p4info
+    ingress = j["pipelines"][0]
+    tables = {t["name"]: t for t in ingress["tables"]}
+    ecmp = tables["FIngress.ecmp"]
+    assert ecmp["type"] == "indirect_ws" and ecmp["action_profile"] == "FIngress.ecmp_selector"
+    assert [k["target"] for k in ecmp["key"]] == [["ipv4", "dst"]]
+    (profile,) = ingress["action_profiles"]
+    assert profile["selector"] == {
+        "algo": "crc16",
+        "input": [
+            {"type": "field", "value": ["ipv4", "src"]},
+            {"type": "field", "value": ["ipv4", "protocol"]},
+        ],
+    }
+    route = tables["FIngress.ipv4_route"]
+    assert route["with_counters"] and route["direct_meters"] == "FIngress.route_meter"
+    assert route["next_tables"]["__MISS__"] == "FIngress.ecmp"
+    assert j["counter_arrays"] == [
+        {
+            "name": "FIngress.route_counter",
+            "id": 0,
+            "is_direct": True,
+            "binding": "FIngress.ipv4_route",
+        }
+    ]
+    direct_meter = next(m for m in j["meter_arrays"] if m["is_direct"])
+    assert direct_meter["result_target"] == ["scalars", "meta_t.color"]
+    assert j["learn_lists"][0]["name"] == "learn_t"
+    assert j["parse_vsets"] == [
+        {"name": "FParser.special_types", "id": 0, "compressed_bitwidth": 16}
+    ]
+    # P4Info
+    assert {c.preamble.name for c in info.controller_packet_metadata} == {"packet_in", "packet_out"}
+    set_nhop = next(a for a in info.actions if a.preamble.name == "FIngress.set_nhop")
+    assert set_nhop.preamble.id == 0x01000123  # @id honoured
+    (ap,) = info.action_profiles
+    assert ap.with_selector and ap.size == 1024
+    assert info.digests[0].type_spec.struct.name == "learn_t"
+    assert "learn_t" in info.type_info.structs
+    assert info.value_sets[0].size == 4
+    t = next(t for t in info.tables if t.preamble.name == "FIngress.ipv4_route")
+    assert len(t.direct_resource_ids) == 2 and t.size == 512
+
+
+def test_error_inside_include_points_at_the_included_file(tmp_path: Path) -> None:
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "defs.p4").write_text("// defs\nheader h_t {\n    bit<8> a\n}\n")
+    main = tmp_path / "main.p4"
+    main.write_text(HEAD + '#include "defs.p4"\n')
+    with pytest.raises(CompileError) as ei:
+        compile_file(main, include_dirs=[tmp_path / "inc"])
+    assert ei.value.file.endswith("defs.p4") and ei.value.line == 4
+    assert "syntax error" in ei.value.message
+
+
+def test_missing_include_and_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(CompileError, match=r"cannot find include file nothere\.p4"):
+        compile_source('#include "nothere.p4"\n', filename="x.p4")
+    with pytest.raises(CompileError, match="cannot read"):
+        compile_file(tmp_path / "missing.p4")
+
+
+@pytest.mark.parametrize(
+    ("decl", "apply", "message"),
+    [
+        ("", "apply { s.egress_spec = (bit<9>)true; }", "cannot cast bool to bit<9>"),
+        (
+            "table t { actions = { NoAction; } } table t2 { actions = { NoAction; } }",
+            "apply { t.apply(); t.apply(); }",
+            "applied more than once",
+        ),
+        ("", "apply { if (s.egress_spec) { } }", "bool"),
+        ("", "apply { s.egress_spec = s.ingress_port + 16w1; }", "width mismatch"),
+        ("nosuch_t x;", "apply { }", "nosuch_t: unknown type"),
+        (
+            "table t { key = { s.ingress_port: fuzzy; } actions = { NoAction; } }",
+            "apply { t.apply(); }",
+            "fuzzy: unknown match kind",
+        ),
+        (
+            "action a(inout bit<9> x) { } table t { actions = { a(s.ingress_port); } }",
+            "apply { t.apply(); }",
+            "arguments bound in a table's action list",
+        ),
+    ],
+)
+def test_type_and_unsupported_errors(decl: str, apply: str, message: str) -> None:
+    src = (
+        HEAD
+        + f"""
+struct H {{ }}
+struct M {{ }}
+parser P(packet_in p, out H h, inout M m, inout standard_metadata_t s) {{
+    state start {{ transition accept; }} }}
+control V(inout H h, inout M m) {{ apply {{}} }}
+control I(inout H h, inout M m, inout standard_metadata_t s) {{
+    {decl}
+    {apply}
+}}
+control E(inout H h, inout M m, inout standard_metadata_t s) {{ apply {{}} }}
+control C(inout H h, inout M m) {{ apply {{}} }}
+control D(packet_out p, in H h) {{ apply {{ }} }}
+V1Switch(P(), V(), I(), E(), C(), D()) main;
+"""
+    )
+    with pytest.raises(CompileError) as ei:
+        compile_source(src, filename="t.p4")
+    assert message in ei.value.message
+    assert ei.value.line in (10, 11)
