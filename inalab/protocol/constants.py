@@ -43,10 +43,11 @@ class InaEvent(enum.IntEnum):
     COLLISION = 5  # best-effort slot owned by another block: forwarded raw to the PS
     RESULT_DOWN = 6  # a leaf multicast a spine's result to its workers
     UPSTREAM_RESEND = 7  # a leaf re-sent its partial up for a retransmitting worker
+    RECLAIMED = 8  # best-effort cell held past its lease by another block: taken over
 
 
-DROP_REASON_COUNT = 8  # ina_drop_counter size
-INA_EVENT_COUNT = 8  # ina_event_counter size
+DROP_REASON_COUNT = 8  # ina_drop_counter size (and per-job row stride)
+INA_EVENT_COUNT = 16  # ina_event_counter size (and per-job row stride): room to grow
 IMPORTANCE_CLASS_COUNT = 8  # per-class counters: bmv2 priority is 3 bits
 
 # P4 names for the generated header (prefix, enum).
@@ -100,6 +101,7 @@ class P4Names:
     EXP_REG = f"{_AGG}.exp_reg"
     ECN_REG = f"{_AGG}.ecn_reg"
     OWNER_REG = f"{_AGG}.owner_reg"
+    STAMP_REG = f"{_AGG}.stamp_reg"
     VALUE_REG_PREFIX = f"{_AGG}.value_reg_"
 
     @classmethod

@@ -27,6 +27,7 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
     register<block_exp_t>(INA_CELLS) exp_reg;
     register<ina_flags_t>(INA_CELLS) ecn_reg;
     register<owner_tag_t>(INA_CELLS) owner_reg;
+    register<timestamp_t>(INA_CELLS) stamp_reg;  // last update (best-effort lease)
     INA_FOR_LANES(INA_VALUE_REGISTER)
 
     counter(INA_EVENTS, CounterType.packets) ina_event_counter;
@@ -151,7 +152,17 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                 exp_reg.read(meta.exp_old, meta.cell);
                 ecn_reg.read(meta.ecn_old, meta.cell);
                 owner_reg.read(meta.owner_old, meta.cell);
+                stamp_reg.read(meta.stamp_old, meta.cell);
                 meta.owner = ((owner_tag_t)hdr.ina.job_id << 32) | (owner_tag_t)hdr.ina.seq;
+
+                if (meta.mode == JOB_MODE_BEST_EFFORT && meta.bitmap_old != 0
+                        && meta.owner_old != meta.owner
+                        && standard_metadata.ingress_global_timestamp - meta.stamp_old
+                           >= INA_BE_LEASE_US) {
+                    // lease expired: the abandoned partial is dropped, this block starts afresh
+                    meta.bitmap_old = 0;
+                    count_event(EVENT_RECLAIMED);
+                }
 
                 if (meta.mode == JOB_MODE_BEST_EFFORT && meta.bitmap_old != 0
                         && meta.owner_old != meta.owner) {
@@ -237,6 +248,7 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                     exp_reg.write(meta.cell, meta.exp_new);
                     ecn_reg.write(meta.cell, meta.ecn_new);
                     owner_reg.write(meta.cell, meta.owner);
+                    stamp_reg.write(meta.cell, standard_metadata.ingress_global_timestamp);
                 }
             }
         }

@@ -18,6 +18,7 @@ typedef bit<3>  importance_t;
 typedef bit<19> qdepth_t;         // v1model enq_qdepth width
 typedef bit<32> drop_threshold_t; // drop simulator: compared with random in [0, DROP_SIM_SCALE)
 typedef bit<48> owner_tag_t;      // best-effort slot owner: job id ++ seq
+typedef bit<48> timestamp_t;      // v1model ingress_global_timestamp (microseconds)
 
 header ethernet_t {
     mac_addr_t dst_addr;
@@ -122,6 +123,7 @@ struct metadata_t {
     ina_flags_t     ecn_new;
     owner_tag_t     owner_old;
     owner_tag_t     owner;
+    timestamp_t     stamp_old;
     // per-lane update: value = (old & keep_mask) + (packet & add_mask)
     ina_value_t keep_mask;
     ina_value_t add_mask;

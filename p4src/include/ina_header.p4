@@ -82,8 +82,9 @@ const bit<8> EVENT_DUPLICATE = 4;
 const bit<8> EVENT_COLLISION = 5;
 const bit<8> EVENT_RESULT_DOWN = 6;
 const bit<8> EVENT_UPSTREAM_RESEND = 7;
+const bit<8> EVENT_RECLAIMED = 8;
 #define INA_DROP_REASONS 8
-#define INA_EVENTS 8
+#define INA_EVENTS 16
 #define INA_IMPORTANCE_CLASSES 8
 
 // ---- INA header: 20 bytes, then INA_LANES values (ina_data_t)

@@ -17,6 +17,15 @@
 #define INA_SLOTS 1024
 #endif
 
+// Best-effort lease: a hashed cell whose last update is older than this
+// (microseconds) is taken over by the next block instead of colliding, so an
+// abandoned partial (lost packet, host fell back to the PS) cannot hold a
+// cell forever. 100 ms: well above a retransmission timeout, far below a
+// training iteration.
+#ifndef INA_BE_LEASE_US
+#define INA_BE_LEASE_US 100000
+#endif
+
 // Register cells: two shadow sets of INA_SLOTS each, set s at [s*INA_SLOTS, (s+1)*INA_SLOTS).
 #define INA_CELLS (2 * INA_SLOTS)
 

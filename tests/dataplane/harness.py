@@ -46,15 +46,14 @@ def _json_of(result: Any) -> dict[str, Any]:
 
 
 @functools.cache
-def compiled(lanes: int = 32, slots: int = TEST_SLOTS) -> str:
-    """bmv2 JSON text of p4src/ina.p4 for K=lanes, INA_SLOTS=slots."""
+def compiled(lanes: int = 32, slots: int = TEST_SLOTS, lease_us: int | None = None) -> str:
+    """bmv2 JSON text of p4src/ina.p4 for K=lanes, INA_SLOTS=slots (, INA_BE_LEASE_US)."""
     from inalab.compiler import compile_file
 
-    result = compile_file(
-        PROGRAM,
-        include_dirs=[P4SRC],
-        defines={"INA_LANES": str(lanes), "INA_SLOTS": str(slots)},
-    )
+    defines = {"INA_LANES": str(lanes), "INA_SLOTS": str(slots)}
+    if lease_us is not None:
+        defines["INA_BE_LEASE_US"] = str(lease_us)
+    result = compile_file(PROGRAM, include_dirs=[P4SRC], defines=defines)
     return json.dumps(_json_of(result))
 
 
@@ -82,12 +81,14 @@ class Names:
 class Rig:
     """One switch running the INA program, with helpers for the controller's writes."""
 
-    def __init__(self, lanes: int = 32, slots: int = TEST_SLOTS) -> None:
+    def __init__(
+        self, lanes: int = 32, slots: int = TEST_SLOTS, lease_us: int | None = None
+    ) -> None:
         from inalab.switch.core import Switch
 
         self.lanes = lanes
         self.slots = slots
-        text = compiled(lanes, slots)
+        text = compiled(lanes, slots, lease_us)
         self.program = json.loads(text)
         self.n = Names(self.program)
         self.sw = Switch(priority_queues=8)

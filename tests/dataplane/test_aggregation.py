@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from inalab.protocol import format as fmt
-from inalab.protocol.constants import DropReason, InaEvent
+from inalab.protocol.constants import DROP_REASON_COUNT, INA_EVENT_COUNT, DropReason, InaEvent
 
 from .harness import Rig
 from .packets import Frame, Ina, contribution, host_ip, host_mac, ina_frame, parse
@@ -162,7 +162,7 @@ def test_membership_violations_are_dropped(rig: Rig) -> None:
     assert rig.counter("ina_drop_counter", DropReason.UNKNOWN_JOB) == 1
     assert rig.register("bitmap_reg", 0) == 0
     # job 1's row (index 1) of the per-job drop counter
-    assert rig.counter("job_drop_counter", 1 * len(DropReason) + DropReason.NOT_MEMBER) == 1
+    assert rig.counter("job_drop_counter", 1 * DROP_REASON_COUNT + DropReason.NOT_MEMBER) == 1
 
 
 def test_per_job_telemetry_rows() -> None:
@@ -174,7 +174,7 @@ def test_per_job_telemetry_rows() -> None:
     rig.send(1, contribution(0, _vals()))  # duplicate
     rig.send(2, contribution(1, _vals()))
     rig.send(3, contribution(0, _vals(), job=2, frame=Frame(src_n=3)))
-    ev = len(InaEvent)
+    ev = INA_EVENT_COUNT
     assert rig.counter("job_event_counter", 3 * ev + InaEvent.ABSORBED) == 1
     assert rig.counter("job_event_counter", 3 * ev + InaEvent.DUPLICATE) == 1
     assert rig.counter("job_event_counter", 3 * ev + InaEvent.COMPLETED) == 1

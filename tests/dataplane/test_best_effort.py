@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from inalab.protocol import format as fmt
@@ -15,8 +17,8 @@ PS_MAC = 0x02_00_00_00_09_09
 PS_PORT = 9
 
 
-def _rig() -> Rig:
-    rig = Rig()
+def _rig(lease_us: int | None = None) -> Rig:
+    rig = Rig(lease_us=lease_us)
     # region of one cell: every block hashes to it, so a second block collides
     rig.rack(1, (1, 2), mcast=1, mode=JobMode.BEST_EFFORT, base=5, size=1, ps=PS_IP)
     rig.route(PS_IP, 32, PS_PORT, PS_MAC)
@@ -52,3 +54,20 @@ def test_owner_aggregates_and_completion_frees_the_cell() -> None:
     assert rig.send(1, contribution(0, a[0], seq=1)) == []
     out = rig.send(2, contribution(1, a[0], seq=1))
     np.testing.assert_array_equal(parse(out[0][1]).values, 2 * a[0])
+
+
+def test_abandoned_partial_is_reclaimed_after_its_lease() -> None:
+    rig = _rig(lease_us=200_000)
+    # block 0 is abandoned after one contribution (worker 1's packet was lost)
+    assert rig.send(1, contribution(0, np.full(32, 99), seq=0)) == []
+    # within the lease, block 1 collides and goes to the PS
+    assert [p for p, _ in rig.send(1, contribution(0, np.arange(32), seq=1))] == [PS_PORT]
+    time.sleep(0.3)
+    # after the lease, block 1 takes the cell over: block 0's partial is gone
+    assert rig.send(1, contribution(0, np.arange(32), seq=1)) == []
+    assert rig.counter("ina_event_counter", InaEvent.RECLAIMED) == 1
+    out = rig.send(2, contribution(1, np.arange(32), seq=1))
+    assert [p for p, _ in out] == [1, 2]
+    got = parse(out[0][1])
+    assert got.ina.bitmap == 0b11 and got.ina.seq == 1
+    np.testing.assert_array_equal(got.values, 2 * np.arange(32))
