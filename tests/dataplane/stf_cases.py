@@ -121,16 +121,45 @@ def non_member_dropped() -> str:
     return "\n".join(lines) + "\n"
 
 
+def drops_do_not_touch_the_slot() -> str:
+    rows = _rows(3)
+    lines = _setup()
+    # slot 8 is outside the 8-slot region, job 9 is unknown, K=31 is malformed:
+    # all dropped, and the slot still completes with exactly the three members
+    lines.append(f"packet 1 {stf_hex(contribution(0, rows[1], slot=8))}")
+    lines.append(f"packet 1 {stf_hex(contribution(0, rows[1], job=9))}")
+    from .packets import Ina, ina_frame
+
+    lines.append(f"packet 1 {stf_hex(ina_frame(Ina(value_count=31, values=tuple(range(31)))))}")
+    for w, row in enumerate(rows):
+        lines.append(f"packet {PORTS[w]} {stf_hex(contribution(w, row))}")
+    for p in PORTS:
+        lines.append(f"expect {p} {_result(rows, p)}")
+    return "\n".join(lines) + "\n"
+
+
+def k64_two_workers() -> str:
+    rows = _rows(2, lanes=64)
+    lines = _setup(workers=2, lanes=64)
+    for w, row in enumerate(rows):
+        lines.append(f"packet {PORTS[w]} {stf_hex(contribution(w, row, lanes=64))}")
+    for p in PORTS[:2]:
+        lines.append(f"expect {p} {_result(rows, p, lanes=64)}")
+    return "\n".join(lines) + "\n"
+
+
 CASES = {
+    "ina_drops_do_not_touch_the_slot": drops_do_not_touch_the_slot,
     "ina_sum_three_workers": sum_three_workers,
     "ina_duplicate_and_retransmission": duplicate_and_retransmission,
     "ina_non_member_dropped": non_member_dropped,
 }
+CASES_K64 = {"ina_k64_two_workers": k64_two_workers}
 
 
 def main() -> int:
     STF_DIR.mkdir(exist_ok=True)
-    for name, make in CASES.items():
+    for name, make in {**CASES, **CASES_K64}.items():
         (STF_DIR / f"{name}.stf").write_text(make())
         print(f"wrote {STF_DIR / name}.stf")
     return 0
