@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from inalab.topologies.builders import single_rack
+from inalab.compiler import compile_file
+from inalab.topologies.builders import multi_rack, single_rack
 from inalab.topologies.cleanup import clean_run, interface_exists
 from inalab.topologies.errors import LeftoverRunError, PortInUseError, SwitchStartError
 from inalab.topologies.loader import topology_from_dict
 from inalab.topologies.net import InaNetwork
 from inalab.topologies.p4switch import P4Switch
 from inalab.topologies.runs import RunProcess, RunRecord, all_runs, pid_alive
-from inalab.topologies.spec import LinkProfile
+from inalab.topologies.spec import LinkProfile, Topology
 
 
 @pytest.fixture
@@ -134,7 +135,8 @@ def test_switch_that_dies_reports_its_log(require_root: None, tmp_path: Path) ->
 CRASHING_OWNER = """
 import os, signal, sys
 from pathlib import Path
-from inalab.topologies.builders import single_rack
+from inalab.compiler import compile_file
+from inalab.topologies.builders import multi_rack, single_rack
 from inalab.topologies.net import InaNetwork
 net = InaNetwork(single_rack(1, program=None, grpc_base_port=20521), log_dir=Path(sys.argv[1]),
                  pcap_dir=None, thrift_base_port=19521)
@@ -210,3 +212,33 @@ def test_port_bound_but_not_listening_is_reported_as_in_use(
         finally:
             sw.stop()
             sw.terminate()
+
+
+@pytest.fixture(scope="module")
+def ina_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """p4src/ina.p4 compiled by inalab's compiler, once for this module."""
+    repo = Path(__file__).resolve().parents[2]
+    build = tmp_path_factory.mktemp("ina-build")
+    compile_file(repo / "p4src" / "ina.p4", include_dirs=[repo / "p4src"]).write(
+        build / "ina.json", build / "ina.p4info.txtpb"
+    )
+    return build
+
+
+@pytest.mark.mininet
+@pytest.mark.parametrize(
+    "topo",
+    [single_rack(2, grpc_base_port=20531), multi_rack(2, 1, grpc_base_port=20541)],
+    ids=["single-rack", "multi-rack"],
+)
+def test_the_projects_ina_program_runs_on_every_switch(
+    topo: Topology, run_dir: Path, tmp_path: Path, require_root: None, ina_build: Path
+) -> None:
+    """p4src/ina.p4 loads in every switch of a network."""
+    with InaNetwork(topo, build_dir=ina_build, log_dir=tmp_path / "logs", pcap_dir=None,
+                    thrift_base_port=19531) as net:  # fmt: skip
+        assert all(sw.connected() for sw in net.switches())
+        assert all(sw.json_path == ina_build / "ina.json" for sw in net.switches())
+    for s in topo.switches:
+        out = (tmp_path / "logs" / f"{s.name}.out").read_text()
+        assert f"{ina_build / 'ina.json'} --" in out and "running" in out
