@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from inalab.switch.codegen import Source
-from inalab.switch.errors import JsonError
+from inalab.switch.errors import JsonError, at_path
 from inalab.switch.expressions import ExprCompiler
 from inalab.switch.program import Layout
 
@@ -92,7 +92,9 @@ class ActionCompiler:
 
     # ---------------------------------------------------------------- actions
     def compile_action(self, src: Source, fname: str, action: dict[str, Any], path: str) -> None:
+        at_path(path)
         prims = action.get("primitives", [])
+        self.ex.nparams = len(action.get("runtime_data", []) or [])
         if not isinstance(prims, list):
             raise JsonError(path, "'primitives' must be a list")
         src.add(f"def {fname}(p, d):")
@@ -118,6 +120,9 @@ class ActionCompiler:
         src.dedent()
 
     def primitive(self, src: Source, pr: dict[str, Any], path: str, pc: int | None) -> None:
+        at_path(path)
+        if not isinstance(pr, dict):
+            raise JsonError(path, "a primitive must be an object {op, parameters}")
         op = pr.get("op")
         params = pr.get("parameters", [])
         e = self.ex.operand

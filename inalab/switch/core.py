@@ -82,6 +82,7 @@ class Switch:
         self._threads: list[threading.Thread] = []
         self._idle_notified: set[tuple[str, int]] = set()
         self.drops: dict[str, int] = {}
+        self.faults = 0  # packets lost to unexpected errors (bugs), see the log
         self._trace_on: bool | None = None
 
     # ================================================================== lifecycle
@@ -451,6 +452,10 @@ class Switch:
             self._busy += 1
             try:
                 run_ingress(self, port, data if type(data) is bytes else bytes(data))
+            except Exception as exc:  # a fault in one packet must not stop the switch
+                self.faults += 1
+                log.error("packet from port %d dropped: internal error: %r", port, exc)
+                log.debug("fault details", exc_info=True)
             finally:
                 self._busy -= 1
 

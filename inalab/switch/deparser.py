@@ -38,6 +38,8 @@ def compile_deparser(src: Source, lay: Layout, dep: dict[str, Any], path: str) -
                 terms.append(f"(F[{b + k}] << {shift})" if shift else f"F[{b + k}]")
             if terms:
                 src.add(f"out.append(({' | '.join(terms)}).to_bytes({total // 8}, 'big'))")
+            else:
+                src.add("pass")
         src.dedent()
     src.add("out.append(p.data[p.off:])")
     src.add("return b''.join(out)")

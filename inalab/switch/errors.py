@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 
 class SwitchError(Exception):
     """Base class of the switch core's own errors."""
@@ -30,3 +32,18 @@ class ParserError(SwitchError):
 
 class PacketError(SwitchError):
     """A runtime fault while processing one packet (the packet is dropped)."""
+
+
+class _Where(threading.local):
+    """The JSON path being loaded, for errors raised outside explicit checks."""
+
+    path = ""
+
+
+WHERE = _Where()
+
+
+def at_path(path: str) -> str:
+    """Record ``path`` as the place being loaded; returns it (for chaining)."""
+    WHERE.path = path
+    return path

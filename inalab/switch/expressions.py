@@ -76,6 +76,7 @@ class ExprCompiler:
     def __init__(self, layout: Layout, enums: dict[str, dict[str, int]] | None = None) -> None:
         self.lay = layout
         self.enums = enums or {}
+        self.nparams = 0  # runtime_data of the action being compiled (0 outside actions)
 
     # ------------------------------------------------------------------ helpers
     def header_id(self, o: Any, path: str) -> str:
@@ -130,7 +131,11 @@ class ExprCompiler:
                 raise JsonError(path, "field operand must be [header, field]")
             return self.field(v[0], v[1], path)
         if t in ("runtime_data", "local"):
-            return f"d[{int(v)}]"
+            if not isinstance(v, int) or not 0 <= v < self.nparams:
+                raise JsonError(
+                    path, f"runtime_data {v!r} out of range ({self.nparams} parameters)"
+                )
+            return f"d[{v}]"
         if t == "expression":
             if isinstance(v, dict) and "op" in v:
                 return self.op(v, path)

@@ -17,7 +17,7 @@ from inalab.switch.actions import ActionCompiler, Names
 from inalab.switch.calculations import gen_calculation, gen_field_bits
 from inalab.switch.codegen import Source, compile_functions
 from inalab.switch.deparser import compile_deparser
-from inalab.switch.errors import JsonError
+from inalab.switch.errors import WHERE, JsonError, at_path
 from inalab.switch.expressions import RUNTIME, ExprCompiler
 from inalab.switch.hashes import ALGORITHMS, csum16_int
 from inalab.switch.packet import Packet, make_runtime
@@ -29,7 +29,13 @@ from inalab.switch.tables import CONST_PRIORITY_BASE, ActionInfo, KeySpec, Table
 trace_log = logging.getLogger("inalab.switch.trace")
 Node = Callable[[Packet], Any]
 
-KNOWN_EXTERNS: set[str] = set()  # v1model needs none; any extern instance fails loudly
+KNOWN_EXTERNS: set[str] = set()
+REQUIRED_SM = (
+    "ingress_port", "egress_spec", "egress_port", "instance_type", "packet_length",
+    "enq_timestamp", "enq_qdepth", "deq_timedelta", "deq_qdepth", "ingress_global_timestamp",
+    "egress_global_timestamp", "mcast_grp", "egress_rid", "checksum_error", "parser_error",
+    "priority",
+)  # fmt: skip  # v1model needs none; any extern instance fails loudly
 
 
 @dataclass
@@ -56,6 +62,16 @@ def _parse_key_value(s: str, width: int, path: str) -> int:
 
 class Program:
     def __init__(self, source: str | bytes | dict[str, object], drop_port: int = 511) -> None:
+        at_path("")
+        try:
+            self._load(source, drop_port)
+        except JsonError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, SyntaxError) as exc:
+            what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise JsonError(WHERE.path, f"malformed program ({what})") from None
+
+    def _load(self, source: str | bytes | dict[str, object], drop_port: int) -> None:
         j = parse_json(source)
         check_version(j)
         self.json: Json = j
@@ -71,6 +87,11 @@ class Program:
             n: lay.field_slot("standard_metadata", n, "standard_metadata")[0]
             for n, _, _ in lay.by_name["standard_metadata"].fields
         }
+        for need in REQUIRED_SM:
+            if need not in self.sm:
+                raise JsonError(
+                    "header_types[standard_metadata]", f"v1model field '{need}' is missing"
+                )
         ns: dict[str, Any] = dict(RUNTIME)
         ns.update(make_runtime(lay))
         ns["TRACE"] = False
@@ -95,6 +116,7 @@ class Program:
         ac = ActionCompiler(lay, ex, names)
         # calculations
         for i, c in enumerate(j.get("calculations", []) or []):
+            at_path(f"calculations[{i}]")
             fname = f"calc_{i}"
             gen_calculation(src, lay, c, fname, f"calculations[{i}]")
             names.calcs[at(c, "name", f"calculations[{i}]")] = fname
@@ -103,6 +125,8 @@ class Program:
         for i, a in enumerate(at(j, "actions", "")):
             p = f"actions[{i}]"
             aid = at(a, "id", p)
+            if not isinstance(aid, int) or isinstance(aid, bool) or aid < 0 or aid in action_fns:
+                raise JsonError(f"{p}.id", f"bad or duplicate action id {aid!r}")
             fname = f"act_{aid}"
             ac.compile_action(src, fname, a, p)
             widths = tuple(int(r.get("bitwidth", 0)) for r in a.get("runtime_data", []))
@@ -125,12 +149,12 @@ class Program:
         pipelines = at(j, "pipelines", "")
         for pi, pl in enumerate(pipelines):
             for ci, c in enumerate(pl.get("conditionals", [])):
-                cp = f"pipelines[{pi}].conditionals[{ci}]"
+                cp = at_path(f"pipelines[{pi}].conditionals[{ci}]")
                 src.add(f"def cond_{pi}_{ci}(p):")
                 src.add("    F = p.F; V = p.V; d = ()")
                 src.add(f"    return {ex.operand(at(c, 'expression', cp), cp + '.expression')}")
             for ti, t in enumerate(pl.get("tables", [])):
-                tp = f"pipelines[{pi}].tables[{ti}]"
+                tp = at_path(f"pipelines[{pi}].tables[{ti}]")
                 parts = []
                 for ki, k in enumerate(t.get("key", [])):
                     kp = f"{tp}.key[{ki}]"
@@ -152,18 +176,20 @@ class Program:
                 else:
                     src.add(f"    return ({''.join(x + ', ' for x in parts)})")
         for ci, cs in enumerate(j.get("checksums", []) or []):
-            cp = f"checksums[{ci}]"
+            cp = at_path(f"checksums[{ci}]")
             cond = cs.get("if_cond")
             src.add(f"def ckc_{ci}(p):")
             src.add("    F = p.F; V = p.V; d = ()")
             src.add(f"    return {ex.operand(cond, cp + '.if_cond') if cond else 'True'}")
         # field lists / learn lists
         for i, fl in enumerate(j.get("field_lists", []) or []):
+            at_path(f"field_lists[{i}]")
             src.add(f"def fl_{i}(dst, srcp):")
             src.add("    F = dst.F; G = srcp.F")
             slots = self._list_slots(fl, f"field_lists[{i}]")
             src.add("    " + ("; ".join(f"F[{s}] = G[{s}]" for s in slots) or "pass"))
         for i, ll in enumerate(j.get("learn_lists", []) or []):
+            at_path(f"learn_lists[{i}]")
             slots = self._list_slots(ll, f"learn_lists[{i}]")
             src.add(f"def ll_{i}(p):")
             src.add("    F = p.F")
@@ -303,7 +329,7 @@ class Program:
                 )
                 self.profiles[prof.name] = prof
             for ti, t in enumerate(pl.get("tables", [])):
-                tp = f"{pp}.tables[{ti}]"
+                tp = at_path(f"{pp}.tables[{ti}]")
                 name = at(t, "name", tp)
                 acts: dict[str, ActionInfo] = {}
                 ids = t.get("action_ids", [])
@@ -358,7 +384,7 @@ class Program:
                 nodes[at(c, "name", f"{pp}.conditionals[{ci}]")] = ns[f"cond_{pi}_{ci}"]
         # const entries and defaults
         for _name, t, table, pi, ti in pending:
-            self._table_init(table, t, f"pipelines[{pi}].tables[{ti}]")
+            self._table_init(table, t, at_path(f"pipelines[{pi}].tables[{ti}]"))
         # wire the control flow
         resolved: dict[str, Node] = {}
 

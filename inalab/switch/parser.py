@@ -6,7 +6,7 @@ from typing import Any
 
 from inalab.switch.actions import ActionCompiler
 from inalab.switch.codegen import Source
-from inalab.switch.errors import JsonError
+from inalab.switch.errors import JsonError, at_path
 from inalab.switch.expressions import ExprCompiler
 from inalab.switch.program import HeaderInfo, Layout
 
@@ -69,6 +69,7 @@ class ParserCompiler:
         return names[init]
 
     def state(self, src: Source, st: dict[str, Any], names: dict[str, str], path: str) -> None:
+        at_path(path)
         src.add(f"def {names[st['name']]}(p):")
         src.indent()
         src.add("F = p.F; V = p.V; d = ()")
@@ -79,6 +80,7 @@ class ParserCompiler:
         src.dedent()
 
     def parser_op(self, src: Source, op: dict[str, Any], path: str) -> None:
+        at_path(path)
         kind = op.get("op")
         params = op.get("parameters", [])
         if kind in ("extract", "extract_VL"):

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from inalab.switch.errors import JsonError
+from inalab.switch.errors import JsonError, at_path
 
 SUPPORTED_MAJOR = 2
 Json = dict[str, Any]
@@ -117,7 +117,7 @@ def build_layout(j: Json) -> Layout:
         lay.header_types[at(ht, "name", f"header_types[{i}]")] = ht
     slot = 0
     for i, h in enumerate(at(j, "headers", "")):
-        p = f"headers[{i}]"
+        p = at_path(f"headers[{i}]")
         tname = at(h, "header_type", p)
         ht = lay.header_types.get(tname)
         if ht is None:
@@ -155,7 +155,7 @@ def build_layout(j: Json) -> Layout:
             lay.signed.append(s)
         slot += len(fields)
     for i, s in enumerate(j.get("header_stacks", [])):
-        p = f"header_stacks[{i}]"
+        p = at_path(f"header_stacks[{i}]")
         ids = list(at(s, "header_ids", p))
         for hid in ids:
             if not (0 <= hid < len(lay.headers)):
@@ -167,7 +167,7 @@ def build_layout(j: Json) -> Layout:
         for ut in j.get("header_union_types", []) or []
     }
     for i, u in enumerate(j.get("header_unions", [])):
-        p = f"header_unions[{i}]"
+        p = at_path(f"header_unions[{i}]")
         ids = list(at(u, "header_ids", p))
         lay.union_member_names[u.get("name")] = utypes.get(u.get("union_type"), [])
         lay.unions[at(u, "name", p)] = ids

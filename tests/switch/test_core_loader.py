@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from inalab.switch.control import ActionCall, ControlError, ExactKey
 from inalab.switch.core import Switch
 from inalab.switch.errors import JsonError
 
@@ -96,3 +97,66 @@ def test_unknown_parse_state() -> None:
         match=r"parsers\[0\]\.parse_states\[0\]\.transitions\[0\]: unknown parse state 'ghost'",
     ):
         load(b.build())
+
+
+def test_malformed_parts_name_their_path() -> None:
+    b = forward_program()
+    b.j["actions"][0]["primitives"][0]["parameters"][0] = {"type": "field", "value": 5}
+    with pytest.raises(JsonError, match=r"^actions\[0\]\.primitives\[0\]: "):
+        load(b.build())
+    b = forward_program()
+    del b.j["pipelines"][0]["tables"][0]["key"][0]["target"]
+    with pytest.raises(JsonError, match=r"^pipelines\[0\]\.tables\[0\]"):
+        load(b.build())
+    b = forward_program()
+    b.j["header_types"][1]["fields"] = [
+        f for f in b.j["header_types"][1]["fields"] if f[0] != "priority"
+    ]
+    with pytest.raises(JsonError, match="v1model field 'priority' is missing"):
+        load(b.build())
+
+
+def _paths(o: object, p: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    out = [p]
+    if isinstance(o, dict):
+        for k, v in o.items():
+            out += _paths(v, (*p, k))
+    elif isinstance(o, list):
+        for i, v in enumerate(o):
+            out += _paths(v, (*p, i))
+    return out
+
+
+def test_random_damage_gives_json_errors_never_tracebacks() -> None:
+    import contextlib
+    import copy
+    import random
+
+    rng = random.Random(11)
+    base = forward_program()
+    base.j["register_arrays"] = [{"name": "r", "id": 0, "size": 4, "bitwidth": 8}]
+    base.j["calculations"] = [
+        {"name": "c", "id": 0, "algo": "crc16", "input": [{"type": "field", "value": ["h", "a"]}]}
+    ]
+    built = base.build()
+    paths = _paths(built)[1:]
+    for _ in range(400):
+        j = copy.deepcopy(built)
+        p = rng.choice(paths)
+        parent: object = j
+        for k in p[:-1]:
+            parent = parent[k]  # type: ignore[index]
+        if rng.random() < 0.5 and isinstance(parent, dict):
+            del parent[p[-1]]
+        else:
+            parent[p[-1]] = rng.choice([None, 5, "x", [], {}, -1, "0xzz", [1], True])  # type: ignore[index]
+        sw = Switch()
+        try:
+            sw.load_program(j)
+        except JsonError:
+            continue
+        with contextlib.suppress(ControlError):
+            sw.table_add("fwd", [ExactKey(1)], ActionCall("set_port", (2,)))
+        for frame in (b"\x01\x02\x03\x04\x05", b"\x01"):
+            sw.receive(0, frame)
+        assert sw.faults == 0, (p, j)
