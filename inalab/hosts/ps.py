@@ -45,6 +45,15 @@ _ECN_ECHO = int(fmt.Flag.ECN_ECHO)
 _CONTRIB = int(fmt.MsgType.CONTRIB)
 _RESULT = int(fmt.MsgType.RESULT)
 _SIZES = {fmt.payload_bytes(k): k for k in fmt.LANE_CHOICES}
+_HDR = codec.HEADER_STRUCT
+_FLAGS_AT = fmt.offset("flags")
+_I_TYPE, _I_FLAGS, _I_JOB, _I_SLOT, _I_WORKER, _I_EXP, _I_SEQ, _I_CONTRIB, _I_COUNT_V = (
+    codec.FIELD_INDEX[n]
+    for n in (
+        "msg_type", "flags", "job_id", "slot_id", "worker_id", "block_exp", "seq",
+        "contrib_count", "value_count",
+    )
+)  # fmt: skip
 # Closed results kept after their slot set is reused, for a worker that missed one
 # while its peers moved on past partial slots (it can only retransmit).
 HISTORY = 1 << 16
@@ -107,23 +116,22 @@ class Aggregator:
         if k is None:
             c["malformed"] += 1
             return []
-        rec = np.frombuffer(payload, dtype=codec.payload_dtype(k))[0]
-        if int(rec["msg_type"]) != _CONTRIB or int(rec["value_count"]) != k:
+        h = _HDR.unpack_from(payload)
+        if h[_I_TYPE] != _CONTRIB or h[_I_COUNT_V] != k:
             c["malformed"] += 1
             return []
-        job = self.jobs.get(int(rec["job_id"]))
+        job = self.jobs.get(h[_I_JOB])
         if job is None:
             c["unknown_job"] += 1
             return []
-        rank = int(rec["worker_id"])
+        rank = h[_I_WORKER]
         if rank >= job.n_workers:
             c["malformed"] += 1
             return []
         members = self.members.setdefault(job.job_id, {})
         members[rank] = src
-        flags = int(rec["flags"])
-        key = (job.job_id, int(rec["slot_id"]), flags & _SHADOW)
-        seq = int(rec["seq"])
+        key = (job.job_id, h[_I_SLOT], h[_I_FLAGS] & _SHADOW)
+        seq = h[_I_SEQ]
         st = self.slots.get(key)
         if st is None or 0 < (seq - st.seq) % SEQ_MODULUS < SEQ_MODULUS // 2:
             st = _Slot(seq, k, np.zeros(k, dtype=np.int32))
@@ -138,7 +146,7 @@ class Aggregator:
         if st.lanes != k:
             c["malformed"] += 1
             return []
-        if int(rec["contrib_count"]) == 0:  # flush request
+        if h[_I_CONTRIB] == 0:  # flush request
             c["flushes"] += 1
             if st.closed:
                 return [(src, self._result(key, st, unicast=True))]
@@ -153,10 +161,10 @@ class Aggregator:
             c["duplicate"] += 1
             return []
         # int32 add with wrap-around, as the switch's 32-bit registers do
-        st.values = (st.values.astype(np.int64) + rec["values"].astype(np.int64)).astype(np.int32)
+        st.values += codec.values_of(payload, k)  # int32 + int32: wraps
         st.count += 1
         st.bitmap |= bit
-        st.exp = max(st.exp, int(rec["block_exp"]))
+        st.exp = max(st.exp, h[_I_EXP])
         st.ce |= ce
         c["contributions"] += 1
         if st.count == job.n_workers:
@@ -166,24 +174,29 @@ class Aggregator:
         return []
 
     def _result(self, key: tuple[int, int, int], st: _Slot, unicast: bool) -> bytes:
-        rec = codec.new_batch(1, st.lanes)
-        rec["msg_type"] = _RESULT
-        rec["job_id"] = key[0]
-        rec["slot_id"] = key[1]
-        rec["flags"] = key[2] | (_UNICAST if unicast else 0) | (_ECN_ECHO if st.ce else 0)
-        rec["block_exp"] = st.exp
-        rec["seq"] = st.seq
-        rec["bitmap"] = st.bitmap
-        rec["contrib_count"] = st.count
-        rec["values"][0] = st.values
-        return rec.tobytes()
+        hdr = dict.fromkeys(codec.HEADER_FIELDS, 0)
+        hdr.update(
+            msg_type=_RESULT,
+            flags=key[2] | (_UNICAST if unicast else 0) | (_ECN_ECHO if st.ce else 0),
+            job_id=key[0],
+            slot_id=key[1],
+            block_exp=st.exp,
+            seq=st.seq,
+            bitmap=st.bitmap,
+            contrib_count=st.count,
+            value_count=st.lanes,
+        )
+        head = _HDR.pack(*(hdr[n] for n in codec.HEADER_FIELDS))
+        return head + st.values.astype(codec.VALUES_DTYPE).tobytes()
 
     def _multicast(
         self, job_id: int, key: tuple[int, int, int], st: _Slot
     ) -> list[tuple[Address, bytes]]:
         payload = self._result(key, st, unicast=False)
         self.counters["results"] += 1
-        self.history[(job_id, st.seq)] = self._result(key, st, unicast=True)
+        uni = bytearray(payload)
+        uni[_FLAGS_AT] |= _UNICAST
+        self.history[(job_id, st.seq)] = bytes(uni)
         if len(self.history) > HISTORY:
             self.history.popitem(last=False)
         return [(addr, payload) for addr in self.members[job_id].values()]

@@ -47,6 +47,14 @@ _RESULT = int(fmt.MsgType.RESULT)
 _SHADOW = int(fmt.Flag.SHADOW)
 _RESEND = int(fmt.Flag.RESEND)
 _ECN_ECHO = int(fmt.Flag.ECN_ECHO)
+_HDR = codec.HEADER_STRUCT
+_I_TYPE, _I_FLAGS, _I_JOB, _I_SLOT, _I_EXP, _I_SEQ, _I_CONTRIB, _I_COUNT_V = (
+    codec.FIELD_INDEX[n]
+    for n in (
+        "msg_type", "flags", "job_id", "slot_id", "block_exp", "seq", "contrib_count",
+        "value_count",
+    )
+)  # fmt: skip
 # Timer backoff per retry. Gentle, because a worker whose own contribution arrived
 # also times out while it waits for a peer's retransmission: doubling would make it
 # sleep through the completion and the loss of its result.
@@ -86,6 +94,7 @@ class Worker:
         self._next_pid = 0  # job-wide packet id of the next round's first packet
         self._round = 0
         self.srtt = 0.0  # smoothed round-trip time of un-retransmitted packets (s)
+        self.rttvar = 0.0  # its mean deviation (RFC 6298)
         self.last_stats: RoundStats | None = None
         self.history: list[RoundStats] = []
 
@@ -160,6 +169,7 @@ class _Round:
             b["values"] = self.blocks
         self.batch = b
         self.exp_unknown = np.zeros(p, dtype=bool)  # float: data sent as zeros
+        self.q_upto = 0  # float: blocks [0, q_upto) are quantized into the batch
         # per-packet state
         self.done = np.zeros(self.npk, dtype=bool)
         self.first = np.zeros(self.npk)
@@ -186,14 +196,20 @@ class _Round:
         return rec.tobytes()
 
     def _fill_float(self, j: int) -> None:
-        """Quantize the block packet ``j`` carries with the exponent its result agreed."""
-        bidx = j - self.d
-        if self.count[bidx] <= 0:  # exponent not agreed: contribute nothing of this block
-            self.exp_unknown[bidx] = True
+        """Quantize the block packet ``j`` carries with the exponent its result agreed,
+        together with every following block whose exponent is already known."""
+        b = j - self.d
+        if b < self.q_upto:
             return
-        self.batch["values"][j] = qz.quantize(
-            self.blocks[bidx : bidx + 1], self.rexp[bidx : bidx + 1], self.n
-        )[0]
+        known = self.done[b : b + 4 * self.cfg.slots]  # exponent packets b, b+1, ...
+        end = b + (int(np.argmin(known)) if not known.all() else known.size)
+        end = min(end, self.p)
+        cnt = self.count[b:end]
+        self.exp_unknown[b:end] = cnt <= 0  # not agreed: contribute zeros for the block
+        q = qz.quantize(self.blocks[b:end], self.rexp[b:end], self.n)
+        q[cnt <= 0] = 0
+        self.batch["values"][b + self.d : end + self.d] = q
+        self.q_upto = end
 
     def _send(self, payload: bytes, j: int) -> None:
         self.w.transport.send(payload, int(self.tos[j]), j)
@@ -207,20 +223,20 @@ class _Round:
         if len(data) != self.size:
             self.malformed += 1
             return
-        rec = np.frombuffer(data, dtype=self.dtype)[0]
-        if int(rec["msg_type"]) != _RESULT or int(rec["value_count"]) != self.k:
+        h = _HDR.unpack_from(data)
+        if h[_I_TYPE] != _RESULT or h[_I_COUNT_V] != self.k:
             self.malformed += 1
             return
-        if int(rec["job_id"]) != self.cfg.job_id:
+        if h[_I_JOB] != self.cfg.job_id:
             self.foreign += 1
             return
-        j = (int(rec["seq"]) - self.base) % SEQ_MODULUS
+        j = (h[_I_SEQ] - self.base) % SEQ_MODULUS
         if j >= self.npk:
             self.foreign += 1  # another round
             return
         pid = self.base + j
-        flags = int(rec["flags"])
-        if int(rec["slot_id"]) != pid % self.cfg.slots or bool(flags & _SHADOW) != bool(
+        flags = h[_I_FLAGS]
+        if h[_I_SLOT] != pid % self.cfg.slots or bool(flags & _SHADOW) != bool(
             (pid // self.cfg.slots) & 1
         ):
             self.malformed += 1
@@ -228,14 +244,14 @@ class _Round:
         if self.done[j]:
             self.dups += 1
             return
-        cnt = int(rec["contrib_count"])
+        cnt = h[_I_CONTRIB]
         if cnt > self.n:
             self.malformed += 1
             return
         self.done[j] = True
         self.count[j] = cnt
-        self.rexp[j] = rec["block_exp"]
-        self.rvals[j] = rec["values"]
+        self.rexp[j] = h[_I_EXP]
+        self.rvals[j] = codec.values_of(data, self.k)
         if self.flush_at[j]:
             self.pending_flush -= 1
             self.lossy -= 1
@@ -244,7 +260,11 @@ class _Round:
         if self.retries[j] == 0 and self.first[j]:
             rtt = time.monotonic() - self.first[j]
             w = self.w
-            w.srtt = rtt if w.srtt == 0.0 else 0.875 * w.srtt + 0.125 * rtt
+            if w.srtt == 0.0:
+                w.srtt, w.rttvar = rtt, rtt / 2
+            else:
+                w.rttvar = 0.75 * w.rttvar + 0.25 * abs(w.srtt - rtt)
+                w.srtt = 0.875 * w.srtt + 0.125 * rtt
         echo = bool(flags & _ECN_ECHO)
         self.ecn += echo
         self.w.window.on_result(echo)
@@ -311,8 +331,9 @@ class _Round:
         return self.finish()
 
     def _rto(self) -> float:
-        """Base timeout: the configured ``rto``, or 3 smoothed RTTs if larger (capped)."""
-        return min(max(self.cfg.rto, 3.0 * self.w.srtt), self.cfg.max_rto)
+        """Base timeout (RFC 6298): ``srtt + 4 rttvar``, at least ``rto``, at most ``max_rto``."""
+        w = self.w
+        return min(max(self.cfg.rto, w.srtt + 4.0 * w.rttvar), self.cfg.max_rto)
 
     def _give_up(self, outstanding: npt.NDArray, now: float) -> None:
         cfg = self.cfg

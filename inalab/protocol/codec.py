@@ -11,6 +11,7 @@ batches are numpy record arrays of :func:`payload_dtype`.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -45,6 +46,21 @@ def payload_dtype(lanes: int) -> np.dtype:
 
 
 HEADER_FIELDS: tuple[str, ...] = tuple(f.name for f in fmt.INA_FIELDS)
+_STRUCT_CODES = {1: "B", 2: "H", 4: "I", 8: "Q"}
+
+#: The header as a ``struct`` (big-endian, fields in wire order): the fast path for
+#: reading one header, ``HEADER_STRUCT.unpack_from(payload)`` -> a tuple in
+#: ``HEADER_FIELDS`` order. :data:`FIELD_INDEX` names the tuple positions.
+HEADER_STRUCT = struct.Struct(">" + "".join(_STRUCT_CODES[f.bytes] for f in fmt.INA_FIELDS))
+FIELD_INDEX: dict[str, int] = {n: i for i, n in enumerate(HEADER_FIELDS)}
+if HEADER_STRUCT.size != fmt.HEADER_BYTES:
+    raise CodecError(f"header struct {HEADER_STRUCT.size} bytes != {fmt.HEADER_BYTES}")
+VALUES_DTYPE = np.dtype(f">i{fmt.VALUE_BYTES}")
+
+
+def values_of(payload: bytes | memoryview, lanes: int) -> npt.NDArray:
+    """The K big-endian int32 values after the header (a read-only view)."""
+    return np.frombuffer(payload, dtype=VALUES_DTYPE, count=lanes, offset=fmt.HEADER_BYTES)
 
 
 @dataclass(frozen=True)
