@@ -30,6 +30,8 @@ class DropReason(enum.IntEnum):
     SIM_DROP = 5  # the drop simulator (controller-set probability per port/job)
     ARP_MISS = 6  # ARP request for an address the proxy table does not know
     NO_ROUTE = 7  # IPv4 destination without a route
+    TTL_EXPIRED = 8  # a packet to route arrived with TTL <= 1
+    UNSUPPORTED = 9  # neither IPv4 nor ARP
 
 
 class InaEvent(enum.IntEnum):
@@ -46,7 +48,7 @@ class InaEvent(enum.IntEnum):
     RECLAIMED = 8  # best-effort cell held past its lease by another block: taken over
 
 
-DROP_REASON_COUNT = 8  # ina_drop_counter size (and per-job row stride)
+DROP_REASON_COUNT = 16  # ina_drop_counter size (and per-job row stride): room to grow
 INA_EVENT_COUNT = 16  # ina_event_counter size (and per-job row stride): room to grow
 IMPORTANCE_CLASS_COUNT = 8  # per-class counters: bmv2 priority is 3 bits
 

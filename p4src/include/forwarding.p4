@@ -35,8 +35,11 @@ control Forwarding(inout headers_t hdr, inout metadata_t meta,
 
     apply {
         meta.flow_dst = hdr.ipv4.dst_addr;
+        if (hdr.ipv4.ttl <= 1) {
+            meta.drop = 1;
+            meta.drop_reason = DROP_TTL_EXPIRED;
         // (a table with an action selector has no settable default action)
-        if (!ipv4_lpm.apply().hit) {
+        } else if (!ipv4_lpm.apply().hit) {
             meta.drop = 1;
             meta.drop_reason = DROP_NO_ROUTE;
         }

@@ -74,6 +74,8 @@ const bit<8> DROP_BAD_LANES = 4;
 const bit<8> DROP_SIM_DROP = 5;
 const bit<8> DROP_ARP_MISS = 6;
 const bit<8> DROP_NO_ROUTE = 7;
+const bit<8> DROP_TTL_EXPIRED = 8;
+const bit<8> DROP_UNSUPPORTED = 9;
 const bit<8> EVENT_ABSORBED = 0;
 const bit<8> EVENT_COMPLETED = 1;
 const bit<8> EVENT_UPSTREAM = 2;
@@ -83,7 +85,7 @@ const bit<8> EVENT_COLLISION = 5;
 const bit<8> EVENT_RESULT_DOWN = 6;
 const bit<8> EVENT_UPSTREAM_RESEND = 7;
 const bit<8> EVENT_RECLAIMED = 8;
-#define INA_DROP_REASONS 8
+#define INA_DROP_REASONS 16
 #define INA_EVENTS 16
 #define INA_IMPORTANCE_CLASSES 8
 

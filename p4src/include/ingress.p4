@@ -46,7 +46,8 @@ control InaIngress(inout headers_t hdr, inout metadata_t meta,
                 }
             }
         } else {
-            mark_to_drop(standard_metadata);
+            meta.drop = 1;
+            meta.drop_reason = DROP_UNSUPPORTED;
         }
         if (meta.drop == 1) {
             ina_drop_counter.count((bit<32>)meta.drop_reason);

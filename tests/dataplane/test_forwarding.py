@@ -51,6 +51,21 @@ def test_no_route_is_dropped_and_counted() -> None:
     assert rig.counter("ina_drop_counter", DropReason.NO_ROUTE) == 1
 
 
+def test_expired_ttl_and_non_ip_frames_are_dropped_and_counted() -> None:
+    rig = Rig()
+    rig.route(ip("10.1.0.0"), 16, 4, DST_MAC)
+    expiring = bytearray(_udp_frame(1, 1234))
+    expiring[14 + 8] = 1
+    expiring[24:26] = ipv4_checksum(
+        bytes(expiring[14:24]) + b"\0\0" + bytes(expiring[26:34])
+    ).to_bytes(2, "big")
+    assert rig.send(1, bytes(expiring)) == []
+    assert rig.counter("ina_drop_counter", DropReason.TTL_EXPIRED) == 1
+    ipv6 = ethernet(SWITCH_MAC, host_mac(1), 0x86DD) + bytes(40)
+    assert rig.send(1, ipv6) == []
+    assert rig.counter("ina_drop_counter", DropReason.UNSUPPORTED) == 1
+
+
 def test_icmp_echo_is_forwarded() -> None:
     rig = Rig()
     rig.route(DST, 32, 3, DST_MAC)
