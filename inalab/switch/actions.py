@@ -13,6 +13,18 @@ from inalab.switch.errors import JsonError, at_path
 from inalab.switch.expressions import ExprCompiler
 from inalab.switch.program import Layout
 
+# parameter counts of the primitives bmv2 checks at load (simple_switch + core)
+ARITY = {
+    "assign": 2, "assign_VL": 2, "assign_header": 2, "assign_union": 2,
+    "assign_header_stack": 2, "assign_union_stack": 2, "push": 2, "pop": 2,
+    "add_header": 1, "remove_header": 1, "exit": 0, "mark_to_drop": 1, "drop": 0,
+    "register_read": 3, "register_write": 3, "count": 2, "execute_meter": 3,
+    "modify_field_with_hash_based_offset": 4, "modify_field_rng_uniform": 3,
+    "generate_digest": 2, "clone_ingress_pkt_to_egress": 2,
+    "clone_egress_pkt_to_egress": 2, "resubmit": 1, "recirculate": 1, "truncate": 1,
+    "log_msg": 2, "assert": 1, "assume": 1, "_jump": 1, "_jump_if_zero": 2,
+}  # fmt: skip
+
 
 class Names:
     """Program objects as names in the generated code's namespace."""
@@ -83,6 +95,11 @@ class ActionCompiler:
             fi = v["right"]
             w = ht["fields"][fi][1]
             return f"F[B[{hid}] + {fi}]", 0 if w == "*" else w, None
+        if t == "register":
+            if not isinstance(v, list) or len(v) != 2 or v[0] not in self.names.registers:
+                raise JsonError(path, f"unknown register operand {v!r}")
+            g, w = self.names.registers[v[0]]
+            return f"{g}[{self.ex.operand(v[1], path)}]", w, None
         if t == "expression":
             return self.lvalue(v, path)
         raise JsonError(path, f"cannot assign to operand of type '{t}'")
@@ -131,6 +148,13 @@ class ActionCompiler:
         def done() -> None:
             if nxt:
                 src.add(nxt)
+
+        if not isinstance(params, list):
+            raise JsonError(path, "'parameters' must be a list")
+        if op in ARITY and len(params) != ARITY[op]:
+            raise JsonError(
+                path, f"primitive '{op}' takes {ARITY[op]} parameters, got {len(params)}"
+            )
 
         def need(n: int) -> None:
             if len(params) < n:

@@ -63,6 +63,10 @@ RUNTIME: dict[str, Any] = {
     "_mod": _mod,
 }
 
+BOOL_OPS = {
+    "==", "!=", ">", ">=", "<", "<=", "and", "or", "not", "valid", "valid_union", "d2b",
+}  # fmt: skip
+
 BINOPS = {
     "+": "+", "-": "-", "*": "*", "<<": "<<", ">>": ">>", "&": "&", "|": "|", "^": "^",
     "==": "==", "!=": "!=", ">": ">", ">=": ">=", "<": "<", "<=": "<=",
@@ -77,6 +81,7 @@ class ExprCompiler:
         self.lay = layout
         self.enums = enums or {}
         self.nparams = 0  # runtime_data of the action being compiled (0 outside actions)
+        self.registers: dict[str, str] = {}  # register array -> values list in the namespace
 
     # ------------------------------------------------------------------ helpers
     def header_id(self, o: Any, path: str) -> str:
@@ -150,12 +155,54 @@ class ExprCompiler:
             return self.dyn_field(hid, h0.type_name, fi, path)
         if t == "string":
             return repr(v)
+        if t == "header_union":
+            if v not in self.lay.unions:
+                raise JsonError(path, f"unknown header union '{v}'")
+            return str(list(self.lay.unions).index(v))
+        if t == "register":
+            if not isinstance(v, list) or len(v) != 2:
+                raise JsonError(path, "register operand must be [register_array, index]")
+            if v[0] not in self.registers:
+                raise JsonError(path, f"unknown register array '{v[0]}'")
+            return f"{self.registers[v[0]]}[{self.operand(v[1], path)}]"
         raise JsonError(path, f"unsupported operand type '{t}'")
+
+    def kind(self, o: Any) -> str:
+        """Static type of an operand, as bmv2 infers it: data, bool, header or union."""
+        if not isinstance(o, dict):
+            return "data"
+        t, v = o.get("type"), o.get("value")
+        if t == "bool":
+            return "bool"
+        if t == "header":
+            return "header"
+        if t == "header_union":
+            return "union"
+        if t == "expression" and isinstance(v, dict):
+            if "op" not in v:
+                return self.kind(v)
+            op = v["op"]
+            if op in BOOL_OPS:
+                return "bool"
+            if op in ("dereference_header_stack", "access_union_header", "dereference_stack"):
+                return "header"
+            if op == "dereference_union_stack":
+                return "union"
+            if op == "?":
+                return self.kind(v.get("left"))
+        return "data"
 
     def op(self, e: dict[str, Any], path: str) -> str:
         op = e.get("op")
         left: Any = e.get("left")
         right: Any = e.get("right")
+        if op in ("==", "!=") and self.kind(left) in ("header", "union"):
+            fn = "_hdr_eq" if self.kind(left) == "header" else "_uni_eq"
+            a = self.operand(left, path)
+            b = self.operand(right, path)
+            return f"({'' if op == '==' else 'not '}{fn}(p, {a}, {b}))"
+        if op in ("+", "-") and left is None:
+            return f"({op}{self.operand(right, path)})"
         if op in BINOPS:
             a = self.operand(left, path)
             b = self.operand(right, path)
@@ -193,7 +240,7 @@ class ExprCompiler:
             return f"_usat({self.operand(left, path)}, {self.operand(right, path)})"
         if op == "sat_cast":
             return f"_ssat({self.operand(left, path)}, {self.operand(right, path)})"
-        if op == "dereference_header_stack":
+        if op in ("dereference_header_stack", "dereference_stack"):
             sname = right and left.get("value")
             _, s = self.stack_ref(sname, path)
             return f"_stk({s}, {self.operand(right, path)})"

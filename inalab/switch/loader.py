@@ -113,6 +113,7 @@ class Program:
         ns["_vset_match"] = _vset_match
         src = Source()
         ex = ExprCompiler(lay)
+        ex.registers = {name: g for name, (g, _w) in names.registers.items()}
         ac = ActionCompiler(lay, ex, names)
         # calculations
         for i, c in enumerate(j.get("calculations", []) or []):

@@ -97,6 +97,21 @@ def make_runtime(lay: Layout) -> dict[str, Any]:
             p.V[h] = 0
             p.len_reg -= hbytes[h] + sum(p.vl.get(s, 0) for s in varbit_slots[h]) // 8
 
+    def hdr_eq(p: Packet, a: int, b: int) -> bool:
+        """P4 header equality: both invalid, or both valid with equal fields."""
+        va, vb = p.V[a], p.V[b]
+        if not va and not vb:
+            return True
+        if va != vb:
+            return False
+        n = nfields[a]
+        return p.F[bases[a] : bases[a] + n] == p.F[bases[b] : bases[b] + n]
+
+    unions = [lay.unions[n] for n in lay.unions]
+
+    def uni_eq(p: Packet, ua: int, ub: int) -> bool:
+        return all(hdr_eq(p, x, y) for x, y in zip(unions[ua], unions[ub], strict=False))
+
     def mark_valid(p: Packet, h: int) -> None:
         p.V[h] = 1
         if h in siblings:
@@ -177,6 +192,8 @@ def make_runtime(lay: Layout) -> dict[str, Any]:
         "_add_header": add_header,
         "_remove_header": remove_header,
         "_mark_valid": mark_valid,
+        "_hdr_eq": hdr_eq,
+        "_uni_eq": uni_eq,
         "_stack_push": stack_push,
         "_stack_pop": stack_pop,
         "_log_msg": log_msg,

@@ -351,3 +351,49 @@ def test_select_without_matching_case_accepts() -> None:
     out = capture(sw)
     sw.receive(0, bytes.fromhex("02ff0000"))  # no case for a=2: accept, parser_error 0 (bmv2)
     assert out == [(0, "02000000")]
+
+
+def test_header_equality_compares_validity_and_fields() -> None:
+    b = Builder()
+    b.j["headers"].append(
+        {"name": "g", "id": 4, "header_type": "h_t", "metadata": False, "pi_omit": True}
+    )
+    hdr = {"type": "header", "value": "h"}
+    g = {"type": "header", "value": "g"}
+    b.action("copy", [prim("assign_header", g, hdr)])
+    b.action("same", [assign(field("h", "b"), hexv(0xEE))])
+    b.action("differ", [assign(field("h", "b"), hexv(0xDD))])
+    b.table("t_copy", [("h", "a", "exact")], ["copy"], "copy", base_default_next="node_c")
+    b.j["pipelines"][0]["tables"][0]["next_tables"] = {"copy": "node_c"}
+    b.table("t_same", [], ["same"], "same")
+    b.table("t_differ", [], ["differ"], "differ")
+    b.j["pipelines"][0]["conditionals"] = [{
+        "name": "node_c", "id": 0,
+        "expression": expr("==", hdr, g), "true_next": "t_same", "false_next": "t_differ",
+    }]  # fmt: skip
+    sw = Switch()
+    sw.load_program(b.build())
+    out = capture(sw)
+    sw.receive(0, bytes.fromhex("01000000"))  # default action copies h into g: equal
+    sw.table_set_default("t_copy", ActionCall("copy"))
+    assert out == [(0, "01ee0000")]
+    b2 = b.build()
+    b2["actions"][0]["primitives"] = []  # g stays invalid: not equal
+    sw.load_program(b2)
+    sw.receive(0, bytes.fromhex("01000000"))
+    assert out[-1] == (0, "01dd0000")
+
+
+def test_register_operand_in_expressions() -> None:
+    b = Builder()
+    b.j["register_arrays"] = [{"name": "r", "id": 0, "size": 2, "bitwidth": 8}]
+    reg = {"type": "register", "value": ["r", hexv(1)]}
+    b.action("go", [assign(reg, expr("+", reg, hexv(5))), assign(field("h", "b"), reg)])
+    b.table("t", [], ["go"], "go")
+    sw = Switch()
+    sw.load_program(b.build())
+    out = capture(sw)
+    sw.receive(0, bytes(4))
+    sw.receive(0, bytes(4))
+    assert [d for _, d in out] == ["00050000", "000a0000"]
+    assert sw.register_read("r", 1) == 10
