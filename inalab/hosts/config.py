@@ -95,7 +95,7 @@ class JobConfig:
     max_rto: float = 0.5
     paths: int = 4  # UDP source ports used round-robin per packet (ECMP spraying)
     local_host: str = "0.0.0.0"
-    local_port: int = 0  # first source port (0: ephemeral ports)
+    local_port: int = 0  # first source port (0: INA_UDP_PORT via a switch, else ephemeral)
     ecn: bool = True  # AIMD window on ECN echoes (ATP-style)
     importance: ImportanceRule = field(default_factory=ImportanceRule)
 
@@ -146,7 +146,7 @@ class JobConfig:
             raise bad(f"timeout {self.timeout} must exceed deadline {self.deadline}")
         if not 1 <= self.paths <= 64:
             raise bad(f"paths {self.paths} out of 1..64")
-        if self.local_port and not 0 < self.local_port <= 65535 - self.paths + 1:
+        if not 0 <= self.local_port <= 65535 - self.paths + 1:
             raise bad(f"local_port {self.local_port} (+{self.paths} paths) out of range")
         if not 0 <= self.multicast_group <= 0xFFFF:
             raise bad(f"multicast_group {self.multicast_group} out of 0..65535")
@@ -154,6 +154,14 @@ class JobConfig:
     @property
     def initial_window(self) -> int:
         return self.window or self.slots
+
+    @property
+    def bind_port(self) -> int:
+        """First local port: the switch sends results to UDP port INA_UDP_PORT (it keeps
+        the contribution's ports), so via a switch path 0 listens there by default."""
+        if self.local_port:
+            return self.local_port
+        return fmt.INA_UDP_PORT if self.via == "switch" else 0
 
     @property
     def server_address(self) -> tuple[str, int]:

@@ -88,7 +88,7 @@ class Worker:
     def __init__(self, config: JobConfig, transport: Transport | None = None) -> None:
         self.config = config
         self.transport: Transport = transport or UdpTransport(
-            config.server_address, config.paths, config.local_host, config.local_port
+            config.server_address, config.paths, config.local_host, config.bind_port
         )
         self.window = AimdWindow(config.slots, config.initial_window, enabled=config.ecn)
         self._next_pid = 0  # job-wide packet id of the next round's first packet

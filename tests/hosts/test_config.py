@@ -20,6 +20,8 @@ def test_from_json_with_defaults(tmp_path: Path) -> None:
     cfg = JobConfig.from_json(p)
     assert cfg.server_address == ("127.0.0.1", fmt.INA_PS_UDP_PORT)
     assert JobConfig.from_json(p, via="switch").server_address[1] == fmt.INA_UDP_PORT
+    assert cfg.bind_port == 0 and JobConfig.from_json(p, via="switch").bind_port == fmt.INA_UDP_PORT
+    assert JobConfig.from_json(p, via="switch", local_port=40000).bind_port == 40000
     assert cfg.lanes == fmt.DEFAULT_LANES and cfg.initial_window == cfg.slots
     assert cfg.importance == ImportanceRule(rule="fixed", fixed_class=3)
     assert JobConfig.from_json(p, rank=3).rank == 3
