@@ -144,3 +144,20 @@ def test_int32_exact_when_the_switch_drops_ten_percent() -> None:
         assert retx > 0
     finally:
         rig.close()
+
+
+@pytest.mark.integration
+def test_ecn_marks_from_the_switch_queues_shrink_the_window() -> None:
+    rig, transports, cfg = _switch_job()
+    try:
+        for cls in fmt.Importance:
+            rig.threshold(int(cls), 0, 10_000)  # mark every ECT packet CE, drop none
+        rng = np.random.default_rng(5)
+        xi = [rng.integers(-1000, 1000, 32 * 64, dtype=np.int32) for _ in PORTS]
+        res = _run(cfg, transports, xi)
+        for i in range(len(PORTS)):
+            out, st = res[i]
+            assert np.array_equal(out, np.sum(xi, axis=0, dtype=np.int32))
+            assert st.ecn_echoes == 64 and st.window < SLOTS
+    finally:
+        rig.close()
