@@ -28,7 +28,7 @@ def _rig() -> Rig:
     rig.route(ip("10.1.0.0"), 16, OUT, 0x02_00_00_01_00_07)
     for cls, dscp in fmt.IMPORTANCE_DSCP.items():
         rig.importance(dscp, cls)
-    rig.sw.set_queue_rate(200.0, port=OUT)  # 5 ms per packet: a burst queues up
+    rig.sw.set_queue_rate(100.0, port=OUT)  # 10 ms per packet: a burst queues up
     return rig
 
 
