@@ -17,6 +17,13 @@ from .routes import route_commands
 L3FWD_SOURCE = Path(__file__).with_name("l3fwd.p4")
 
 
+@pytest.fixture(autouse=True)
+def our_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about inalab-switch (some use its own flags), also in the
+    Vagrant VM where SWITCH=bmv2 is the login default."""
+    monkeypatch.delenv("SWITCH", raising=False)
+
+
 @pytest.fixture
 def l3fwd_build(tmp_path: Path) -> Path:
     """A build directory holding l3fwd.json / l3fwd.p4info.txtpb, compiled now."""

@@ -36,7 +36,6 @@ def test_hosts_reach_across_racks(
     install_routes: Callable[[InaNetwork], None],
 ) -> None:
     monkeypatch.setenv("INALAB_RUN_DIR", str(tmp_path / "runs"))
-    monkeypatch.delenv("SWITCH", raising=False)
     net = InaNetwork(
         topo, build_dir=l3fwd_build, log_dir=tmp_path / "logs", pcap_dir=tmp_path / "pcaps",
         thrift_base_port=19471,

@@ -62,7 +62,6 @@ def test_switch_impairs_links_where_there_is_no_netem(
 ) -> None:
     """h1's link delays 15 ms each way, ps's link loses everything; h2's is perfect."""
     monkeypatch.setenv("INALAB_RUN_DIR", str(tmp_path / "runs"))
-    monkeypatch.delenv("SWITCH", raising=False)
     base = single_rack(2, program="l3fwd", grpc_base_port=20491)
     links = []
     for link in base.links:

@@ -14,7 +14,12 @@ import pytest
 from inalab.compiler import compile_file
 from inalab.topologies.builders import multi_rack, single_rack
 from inalab.topologies.cleanup import clean_run, interface_exists
-from inalab.topologies.errors import LeftoverRunError, PortInUseError, SwitchStartError
+from inalab.topologies.errors import (
+    EnvironmentProblem,
+    LeftoverRunError,
+    PortInUseError,
+    SwitchStartError,
+)
 from inalab.topologies.loader import topology_from_dict
 from inalab.topologies.net import InaNetwork
 from inalab.topologies.p4switch import P4Switch
@@ -242,3 +247,14 @@ def test_the_projects_ina_program_runs_on_every_switch(
     for s in topo.switches:
         out = (tmp_path / "logs" / f"{s.name}.out").read_text()
         assert f"{ina_build / 'ina.json'} --" in out and "running" in out
+
+
+@pytest.mark.mininet
+def test_bmv2_cannot_impair_links_without_netem(run_dir: Path, require_root: None) -> None:
+    topo = single_rack(1, program=None, host_link=LinkProfile(loss_pct=1), grpc_base_port=20551)
+    net = InaNetwork(topo, kind="bmv2", netem=False)
+    with pytest.raises(
+        EnvironmentProblem, match="link h1-s1: impairments need tc netem or inalab-switch"
+    ):
+        net.preflight()
+    InaNetwork(topo, kind="bmv2", netem=True).preflight()

@@ -20,7 +20,6 @@ def test_p4runtime_programs_a_multi_rack_network(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_root: None, l3fwd_build: Path
 ) -> None:
     monkeypatch.setenv("INALAB_RUN_DIR", str(tmp_path / "runs"))
-    monkeypatch.delenv("SWITCH", raising=False)
     topo = multi_rack(2, 1, program=None, grpc_base_port=20511)
     net = InaNetwork(topo, log_dir=tmp_path / "logs", pcap_dir=None, thrift_base_port=19511)
     config = sh.FwdPipeConfig(

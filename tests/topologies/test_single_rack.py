@@ -29,7 +29,6 @@ def test_single_rack_forwards_pings_and_cleans_up(
     install_routes: Callable[[InaNetwork], None],
 ) -> None:
     monkeypatch.setenv("INALAB_RUN_DIR", str(tmp_path / "runs"))
-    monkeypatch.delenv("SWITCH", raising=False)
     topo = single_rack(2, program="l3fwd", grpc_base_port=GRPC_BASE)
     net = InaNetwork(
         topo,
