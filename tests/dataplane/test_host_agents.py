@@ -1,0 +1,106 @@
+"""End to end in one process: the host agents' workers (inalab.hosts.worker) run
+allreduce through p4src/ina.p4 in the switch core, over an in-process transport
+that frames their UDP payloads as a NIC would."""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from inalab.hosts.config import JobConfig
+from inalab.hosts.transport import fold_ce
+from inalab.hosts.worker import Worker
+from inalab.protocol import format as fmt
+from inalab.protocol.constants import InaEvent
+
+from .harness import Rig
+from .packets import L2_L3_L4, SWITCH_MAC, ethernet, host_ip, host_mac, ip, ipv4, udp
+
+SWITCH_IP = ip("10.0.0.100")
+N = 3
+SLOTS = 16
+
+
+class SwitchPort:
+    """A worker's NIC on switch port ``port``: payloads in, frames out, and back."""
+
+    def __init__(self, rig: Rig, port: int) -> None:
+        self.rig, self.port = rig, port
+        self.inbox: queue.Queue[bytes] = queue.Queue()
+
+    @property
+    def paths(self) -> int:
+        return 4
+
+    def send(self, payload: bytes, tos: int, path: int) -> None:
+        seg = udp(fmt.INA_UDP_PORT + path % self.paths, fmt.INA_UDP_PORT, payload)
+        frame = (
+            ethernet(SWITCH_MAC, host_mac(self.port), fmt.ETHERTYPE_IPV4)
+            + ipv4(host_ip(self.port), SWITCH_IP, fmt.IP_PROTO_UDP, len(seg), tos >> 2, tos & 3)
+            + seg
+        )
+        self.rig.sw.receive(self.port, frame)
+
+    def recv(self, timeout: float) -> bytes | None:
+        try:
+            frame = self.inbox.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        return fold_ce(frame[L2_L3_L4:], frame[15])
+
+    def close(self) -> None:
+        pass
+
+
+def _run(arrays: list[npt.NDArray], lanes: int = 32) -> tuple[Rig, list[npt.NDArray]]:
+    rig = Rig(lanes=lanes)
+    ports = tuple(range(1, N + 1))
+    rig.rack(1, ports, mcast=1, size=SLOTS)
+    nics = {p: SwitchPort(rig, p) for p in ports}
+    rig.sw.set_transmit_handler(lambda port, data: nics[port].inbox.put(bytes(data)))
+    results: list[npt.NDArray | BaseException] = [np.zeros(0)] * N
+
+    def worker(rank: int) -> None:
+        cfg = JobConfig(
+            job_id=1, rank=rank, n_workers=N, server="10.0.0.100", via="switch",
+            slots=SLOTS, lanes=lanes, timeout=20.0,
+        )  # fmt: skip
+        try:
+            with Worker(cfg, nics[ports[rank]]) as w:
+                results[rank] = w.allreduce(arrays[rank])
+        except BaseException as e:  # surfaced below
+            results[rank] = e
+
+    threads = [threading.Thread(target=worker, args=(r,)) for r in range(N)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    return rig, [r for r in results if not isinstance(r, BaseException)]
+
+
+@pytest.mark.parametrize("lanes", [32, 64])
+def test_int32_allreduce_is_exact_through_the_switch(lanes: int) -> None:
+    rng = np.random.default_rng(3)
+    arrays = [rng.integers(-(2**28), 2**28, size=40 * lanes, dtype=np.int32) for _ in range(N)]
+    rig, results = _run(arrays, lanes)
+    want = np.sum(np.stack(arrays).astype(np.int64), axis=0).astype(np.int32)
+    for r in results:
+        np.testing.assert_array_equal(r, want)
+    assert rig.counter("ina_event_counter", InaEvent.COMPLETED) >= 40
+
+
+def test_float32_allreduce_through_the_switch() -> None:
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(1000).astype(np.float32) for _ in range(N)]
+    _, results = _run(arrays)
+    want = np.sum(np.stack(arrays).astype(np.float64), axis=0)
+    for r in results:
+        np.testing.assert_allclose(r, want, atol=1e-3)
