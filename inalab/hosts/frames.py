@@ -72,31 +72,74 @@ class HostAddress:
             raise ConfigError("UDP ports must be 1..65535")
 
 
-def build_frame(addr: HostAddress, payload: bytes, tos: int, sport: int, ident: int = 0) -> bytes:
-    """Ethernet + IPv4 (no options, DF clear) + UDP (checksum 0) around ``payload``."""
-    udp = _UDP.pack(sport, addr.server_port, fmt.UDP_BYTES + len(payload), 0)
+def ipv4_udp_frame(
+    src_mac: str,
+    dst_mac: str,
+    src_ip: str,
+    dst_ip: str,
+    sport: int,
+    dport: int,
+    payload: bytes,
+    tos: int = 0,
+    ident: int = 0,
+) -> bytes:
+    """Ethernet + IPv4 (no options, DF clear, TTL 64) + UDP (checksum 0) around ``payload``."""
+    udp = _UDP.pack(sport, dport, fmt.UDP_BYTES + len(payload), 0)
     total = fmt.IPV4_BYTES + len(udp) + len(payload)
-    src, dst = ip_to_int(addr.ip), ip_to_int(addr.server_ip)
+    src, dst = ip_to_int(src_ip), ip_to_int(dst_ip)
     hdr = _IP.pack(0x45, tos, total, ident & 0xFFFF, 0, 64, fmt.IP_PROTO_UDP, 0, src, dst)
     hdr = hdr[:10] + _checksum(hdr).to_bytes(2, "big") + hdr[12:]
-    eth = (
-        mac_to_bytes(addr.gateway_mac)
-        + mac_to_bytes(addr.mac)
-        + fmt.ETHERTYPE_IPV4.to_bytes(2, "big")
-    )
+    eth = mac_to_bytes(dst_mac) + mac_to_bytes(src_mac) + fmt.ETHERTYPE_IPV4.to_bytes(2, "big")
     return eth + hdr + udp + payload
 
 
-def udp_payload(frame: bytes) -> tuple[bytes, int] | None:
-    """(UDP payload, IPv4 TOS) of an IPv4/UDP frame without options; None for anything else."""
+def build_frame(addr: HostAddress, payload: bytes, tos: int, sport: int, ident: int = 0) -> bytes:
+    """A host's INA payload to the aggregation address, as a frame for the switch."""
+    return ipv4_udp_frame(
+        addr.mac, addr.gateway_mac, addr.ip, addr.server_ip, sport, addr.server_port,
+        payload, tos, ident,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Datagram:
+    """The UDP view of a received frame."""
+
+    src_ip: str
+    src_port: int
+    dst_ip: str
+    dst_port: int
+    tos: int
+    payload: bytes
+
+
+def _ip_text(raw: bytes) -> str:
+    return ".".join(str(b) for b in raw)
+
+
+def parse_datagram(frame: bytes) -> Datagram | None:
+    """An IPv4 (no options) / UDP frame's addresses and payload; None for anything else."""
     if len(frame) < _PAYLOAD or frame[12:14] != fmt.ETHERTYPE_IPV4.to_bytes(2, "big"):
         return None
     if frame[_L3] != 0x45 or frame[_L3 + 9] != fmt.IP_PROTO_UDP:
         return None
-    ulen = int.from_bytes(frame[_L4 + 4 : _L4 + 6], "big")
+    sport, dport, ulen, _ = _UDP.unpack_from(frame, _L4)
     if ulen < fmt.UDP_BYTES or _L4 + ulen > len(frame):
         return None
-    return frame[_PAYLOAD : _L4 + ulen], frame[_L3 + 1]
+    return Datagram(
+        src_ip=_ip_text(frame[_L3 + 12 : _L3 + 16]),
+        src_port=sport,
+        dst_ip=_ip_text(frame[_L3 + 16 : _L3 + 20]),
+        dst_port=dport,
+        tos=frame[_L3 + 1],
+        payload=frame[_PAYLOAD : _L4 + ulen],
+    )
+
+
+def udp_payload(frame: bytes) -> tuple[bytes, int] | None:
+    """(UDP payload, IPv4 TOS) of an IPv4/UDP frame without options; None for anything else."""
+    d = parse_datagram(frame)
+    return None if d is None else (d.payload, d.tos)
 
 
 class FrameTransport:

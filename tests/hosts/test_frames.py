@@ -161,3 +161,74 @@ def test_ecn_marks_from_the_switch_queues_shrink_the_window() -> None:
             assert st.ecn_echoes == 64 and st.window < SLOTS
     finally:
         rig.close()
+
+
+@pytest.mark.integration
+def test_best_effort_collisions_are_aggregated_by_the_ps_behind_the_switch() -> None:
+    from dataplane.harness import Rig
+
+    from inalab.hosts.frames import ipv4_udp_frame, parse_datagram
+    from inalab.hosts.ps import Aggregator, PsJob
+    from inalab.protocol.constants import JobMode
+
+    ps_ip, ps_mac, ps_port, sw_mac = "10.0.9.9", "02:00:00:00:09:09", 9, "02:aa:00:00:00:01"
+    rig = Rig(lanes=32)
+    ports = (1, 2)
+    # a region of 2 cells for 48 blocks in flight 16 at a time: many collisions
+    rig.rack(6, ports, mcast=1, mode=JobMode.BEST_EFFORT, base=0, size=2, ps=0x0A090909)
+    rig.route(0x0A090909, 32, ps_port, 0x020000000909)
+    for p in ports:
+        rig.route(0x0A000000 | p, 32, p, 0x020000000000 | p)
+    agg = Aggregator.for_jobs([PsJob(6, len(ports))])
+    transports: dict[int, FrameTransport] = {}
+
+    def ps_host(frame: bytes) -> None:  # the PS's NIC: frames in, result frames out
+        d = parse_datagram(frame)
+        assert d is not None and d.dst_port == fmt.INA_PS_UDP_PORT
+        for (ip, port), out in agg.handle(d.payload, (d.src_ip, d.src_port)):
+            rig.sw.receive(
+                ps_port,
+                ipv4_udp_frame(ps_mac, sw_mac, ps_ip, ip, fmt.INA_PS_UDP_PORT, port, out),
+            )
+
+    def tx(port: int, data: bytes) -> None:
+        if port == ps_port:
+            threading.Thread(target=ps_host, args=(bytes(data),)).start()
+        else:
+            transports[port].deliver(bytes(data))
+
+    for port in ports:
+        addr = HostAddress(
+            mac=f"02:00:00:00:00:{port:02x}", ip=f"10.0.0.{port}",
+            gateway_mac=sw_mac, server_ip="10.0.0.100",
+        )  # fmt: skip
+        transports[port] = FrameTransport(lambda f, p=port: rig.sw.receive(p, f), addr)
+    rig.sw.set_transmit_handler(tx)
+    cfg = JobConfig(
+        job_id=6, rank=0, n_workers=2, server="10.0.0.100", via="switch", slots=16,
+        rto=0.05, max_rto=0.3, timeout=60.0, paths=1,
+    )  # fmt: skip
+    try:
+        rng = np.random.default_rng(6)
+        xi = [rng.integers(-1000, 1000, 32 * 48, dtype=np.int32) for _ in ports]
+        out: dict[int, Any] = {}
+
+        def one(i: int) -> None:
+            w = Worker(JobConfig.from_dict({**cfg.__dict__, "rank": i}), transports[ports[i]])
+            try:
+                out[i] = (w.allreduce(xi[i]), w.last_stats)
+            except Exception as e:
+                out[i] = e
+
+        ts = [threading.Thread(target=one, args=(i,)) for i in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(timeout=90)
+        want = np.sum(xi, axis=0, dtype=np.int32)
+        for i in range(2):
+            assert not isinstance(out[i], BaseException), out[i]
+            assert np.array_equal(out[i][0], want)
+        assert agg.counters["complete"] > 0, agg.counters  # some blocks went to the PS
+    finally:
+        rig.close()
