@@ -55,25 +55,25 @@ def test_list_size_and_struct_members() -> None:
 
 def test_max_timeout_flushes_a_partial_list() -> None:
     engine, sent, index = _engine()
-    engine.write(index, Update.INSERT, _config(10, 20_000_000, 0))
+    engine.write(index, Update.INSERT, _config(10, 200_000_000, 0))
     engine.on_digest(Digest("learn_t", 1, ((1, 1),)))
     engine.tick()
     assert sent == []
-    time.sleep(0.03)
+    time.sleep(0.25)
     engine.tick()
     assert len(sent) == 1 and len(sent[0].digest.data) == 1
 
 
 def test_unacked_samples_are_suppressed_until_ack_or_timeout() -> None:
     engine, sent, index = _engine()
-    engine.write(index, Update.INSERT, _config(1, 0, 30_000_000))
+    engine.write(index, Update.INSERT, _config(1, 0, 300_000_000))
     engine.on_digest(Digest("learn_t", 1, ((1, 1),)))
     engine.on_digest(Digest("learn_t", 1, ((1, 1),)))
     assert len(sent) == 1
     engine.on_ack(p4runtime_pb2.DigestListAck(digest_id=DIGEST, list_id=sent[0].digest.list_id))
     engine.on_digest(Digest("learn_t", 1, ((1, 1),)))
     assert len(sent) == 2
-    time.sleep(0.04)  # the ack timeout passes without an ack
+    time.sleep(0.35)  # the ack timeout passes without an ack
     engine.on_digest(Digest("learn_t", 1, ((1, 1),)))
     assert len(sent) == 3
     assert len({m.digest.list_id for m in sent}) == 3

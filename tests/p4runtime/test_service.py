@@ -12,6 +12,9 @@ from google.rpc import code_pb2, status_pb2
 from p4.v1 import p4runtime_pb2, p4runtime_pb2_grpc
 from p4runtime_sh.p4runtime import P4RuntimeClient
 
+from inalab.switch.core import Switch
+from inalab.switch.p4runtime.server import start_server
+
 from .conftest import Rig, eid
 from .program import (
     A_DROP,
@@ -508,6 +511,8 @@ def test_digest_batching_ack_suppression_and_timeout(
     ack = p4runtime_pb2.StreamMessageRequest()
     ack.digest_ack.digest_id, ack.digest_ack.list_id = DIGEST, dl.list_id
     primary.send(ack)
+    primary.arbitrate(DEVICE, 1)  # answered only after the ack before it was handled
+    assert primary.next_msg().arbitration.status.code == code_pb2.OK
     # a list that never fills goes out after max_timeout_ns
     write(loaded, _digest_config(Update.MODIFY, 100, 50_000_000, 10_000_000_000))
     rig.wire.wait(6)
@@ -566,3 +571,26 @@ def test_value_set_modify_replaces_members(
     with pytest.raises(grpc.RpcError) as info:
         write(loaded, (Update.MODIFY, too_many))
     assert [e.canonical_code for e in batch_errors(info.value)] == [code_pb2.RESOURCE_EXHAUSTED]
+
+
+def test_packet_out_on_a_switch_without_cpu_port_is_a_stream_error() -> None:
+    switch = Switch()  # no CPU port
+    server = start_server(switch, "127.0.0.1:0", device_id=DEVICE)
+    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+    try:
+        stub = p4runtime_pb2_grpc.P4RuntimeStub(channel)
+        s = Stream(stub)
+        s.arbitrate(DEVICE, 1)
+        s.next_msg()
+        set_pipeline(stub, Req.VERIFY_AND_COMMIT, config())
+        req = p4runtime_pb2.StreamMessageRequest()
+        req.packet.payload = b"\x00" * 14
+        s.send(req)
+        err = s.next_msg()
+        assert err.error.canonical_code == code_pb2.INVALID_ARGUMENT
+        assert "CPU port" in err.error.message
+        assert stub.Capabilities(p4runtime_pb2.CapabilitiesRequest()).p4runtime_api_version
+        s.close()
+    finally:
+        channel.close()
+        server.stop(grace=0)

@@ -243,7 +243,10 @@ class Device:
         with self.lock:
             state = self.require_state()
             frame = packet_io.frame_packet_out(state.index.packet_out, msg)
-        self.switch.packet_out(frame)
+        try:
+            self.switch.packet_out(frame)
+        except control.ControlError as e:  # e.g. a switch started without a CPU port
+            raise from_control_error(e) from None
 
     def _on_packet_in(self, frame: bytes) -> None:
         state = self.state
