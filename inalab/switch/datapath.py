@@ -121,7 +121,16 @@ def _ingress_one(
             p.len_reg = 0  # simple_switch clears the resubmitted copy's registers
     if tr:
         trace.debug("[%d.%d] Processing packet received on port %d", p.pid, p.copy, port)
-    _parse(prog, p, tr)
+        _parse(prog, p, tr)
+    else:
+        st = prog.parse_init
+        try:
+            while st is not None:
+                st = st(p)
+        except ParserError as e:
+            F[prog.s_parser_error] = e.code
+        except PacketError:
+            pass
     for cs in prog.verify_checksums:
         if cs.cond(p) and (cs.calc(p) & ((1 << cs.width) - 1)) != F[cs.slot]:
             F[sm["checksum_error"]] = 1

@@ -16,6 +16,7 @@ from inalab.switch.action_profiles import ActionProfile
 from inalab.switch.actions import ActionCompiler, Names
 from inalab.switch.calculations import gen_calculation, gen_field_bits
 from inalab.switch.codegen import Source, compile_functions
+from inalab.switch.control import GroupRef, MemberRef
 from inalab.switch.deparser import compile_deparser
 from inalab.switch.errors import WHERE, JsonError, at_path
 from inalab.switch.expressions import RUNTIME, ExprCompiler
@@ -240,6 +241,7 @@ class Program:
         self.s_egress_spec = sm["egress_spec"]
         self.s_mcast_grp = sm["mcast_grp"]
         self.s_priority = sm["priority"]
+        self.s_parser_error = sm["parser_error"]
         self.ingress_init = self.pipeline_init.get("ingress")
         self.egress_init = self.pipeline_init.get("egress")
         # template of a fresh packet's fields
@@ -569,10 +571,38 @@ def _make_apply(
 
     name = table.name
     dm = table.direct_meter
+    lookup = table.lookup
+    fast_ok = dm is None and not table.support_timeout
+    cache_hit: dict[str, Node | None] = {}
+
+    def next_node(aname: str, hit: bool) -> Node | None:
+        if hitmiss:
+            n = nexts.get("__HIT__" if hit else "__MISS__")
+        elif aname in nexts:
+            n = nexts[aname]
+        else:
+            n = base
+        return resolved[n] if n is not None else None
 
     def node(p: Packet) -> Node | None:
         k = keyfn(p)
-        e = table.lookup(k)
+        e = lookup(k)
+        if e is not None and fast_ok and not _TRACE_STATE[0]:
+            fn = e.fn
+            if fn is not None:
+                # fast path: a plain hit (no meter, ageing, profile or trace)
+                e.packets += 1
+                e.bytes_ += p.in_len
+                fn(p, e.data)
+                an = e.action_name
+                try:
+                    return cache_hit[an]
+                except KeyError:
+                    nx = cache_hit[an] = next_node(an, True)
+                    return nx
+        return slow(p, k, e)
+
+    def slow(p: Packet, k: Any, e: Any) -> Node | None:
         tr = _TRACE_STATE[0]
         if e is None:
             fn = table.default_fn
@@ -594,8 +624,6 @@ def _make_apply(
                 p.F[dm[0]] = color & dm[1]
             if e.fn is None:
                 # action profile member / group
-                from inalab.switch.control import GroupRef, MemberRef
-
                 prof: Any = table.profile
                 r = None
                 if isinstance(e.action, MemberRef):
@@ -619,12 +647,6 @@ def _make_apply(
                     "[%d.%d] Action %s%s", p.pid, p.copy, aname, f" {list(data)}" if data else ""
                 )
             fn(p, data)
-        if hitmiss:
-            n = nexts.get("__HIT__" if hit else "__MISS__")
-        elif aname in nexts:
-            n = nexts[aname]
-        else:
-            n = base
-        return resolved[n] if n is not None else None
+        return next_node(aname, hit)
 
     return node
