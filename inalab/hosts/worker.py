@@ -181,7 +181,6 @@ class _Round:
         self.rvals = np.zeros((self.npk, self.k), dtype=np.int32)
         self.budget = int(cfg.loss_bound * self.npk)
         self.lossy = 0  # packets accepted non-exactly, plus pending flushes
-        self.pending_flush = 0
         self.dtype = codec.payload_dtype(self.k)
         self.size = self.dtype.itemsize
 
@@ -253,7 +252,6 @@ class _Round:
         self.rexp[j] = h[_I_EXP]
         self.rvals[j] = codec.values_of(data, self.k)
         if self.flush_at[j]:
-            self.pending_flush -= 1
             self.lossy -= 1
         if cnt < self.n:
             self.lossy += 1
@@ -285,10 +283,11 @@ class _Round:
                 and nxt < low + win.size
                 and (self.d == 0 or nxt < self.d or self.done[nxt - self.d])
             ):
-                if self.is_float and nxt >= self.d:
-                    self._fill_float(nxt)
-                self._send(self._payload(nxt), nxt)
-                self.first[nxt] = self.last[nxt] = now
+                if not self.done[nxt]:  # a slot a peer's flush closed needs no contribution
+                    if self.is_float and nxt >= self.d:
+                        self._fill_float(nxt)
+                    self._send(self._payload(nxt), nxt)
+                    self.first[nxt] = self.last[nxt] = now
                 nxt += 1
             # 2. receive until the earliest timer
             out = np.nonzero(~self.done[low:nxt])[0] + low
@@ -344,7 +343,6 @@ class _Round:
                 if now - self.flush_at[j] >= cfg.grace:  # flush unanswered: zero-fill
                     self.done[j] = True
                     self.count[j] = 0
-                    self.pending_flush -= 1
                 continue
             if now - self.first[j] < cfg.grace or self.lossy >= self.budget:
                 continue
@@ -352,7 +350,6 @@ class _Round:
             if cfg.via == "ps":
                 self._send(self._payload(j, _RESEND, flush=True), j)
                 self.flush_at[j] = now
-                self.pending_flush += 1
                 self.flushes += 1
             else:
                 self.done[j] = True
