@@ -50,9 +50,9 @@ conformance: setup
 bench: setup
 	@for b in bench/bench_*.py; do [ -e "$$b" ] && $(PY) $$b; done; true
 
+# Stop what a run left behind (switch processes, namespaces, interfaces), like mn -c.
 stop:
-	-@pkill -f 'inalab-switch' 2>/dev/null; true
-	-@[ -x /usr/bin/mn ] && mn -c >/dev/null 2>&1; true
+	@if [ -x $(VENV)/bin/inalab-clean ]; then $(VENV)/bin/inalab-clean --all; fi
 
 clean: stop
 	rm -rf build logs pcaps results

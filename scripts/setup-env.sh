@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(mininet bridge-utils iproute2 iputils-ping tcpdump python3-venv python3-pip)
+APT_PACKAGES=(mininet bridge-utils ethtool iproute2 iputils-ping tcpdump python3-venv python3-pip)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
