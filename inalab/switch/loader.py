@@ -39,7 +39,7 @@ REQUIRED_SM = (
 )  # fmt: skip  # v1model needs none; any extern instance fails loudly
 
 
-@dataclass
+@dataclass(frozen=True)
 class Checksum:
     name: str
     cond: Callable[[Packet], bool]

@@ -32,7 +32,7 @@ ActionFn = Callable[[Any, tuple[int, ...]], None]
 CONST_PRIORITY_BASE = 1 << 24
 
 
-@dataclass
+@dataclass(frozen=True)
 class ActionInfo:
     name: str
     id: int
@@ -52,11 +52,15 @@ class ActionInfo:
         return tuple(params)
 
 
-@dataclass
+@dataclass(frozen=True)
 class KeySpec:
     name: str
     match_type: str
     width: int
+
+    def __post_init__(self) -> None:
+        if self.width < 1:
+            raise ValueError(f"key '{self.name}': width must be >= 1")
 
 
 @dataclass
