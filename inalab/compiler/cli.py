@@ -67,6 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         sys.stderr.write(f"{src}: error: program nested too deeply\n")
         return 1
+    except Exception as e:  # a compiler bug: still one line, exit 1, no output
+        sys.stderr.write(
+            f"{src}: error: internal compiler error ({type(e).__name__}: {e}); "
+            "please report it with the program\n"
+        )
+        return 1
     try:
         prog.write(out)
         if args.p4runtime_files:

@@ -140,6 +140,7 @@ control_decl: annotation* "control" name type_params? "(" params ")" ctor_params
 package_decl: annotation* "package" name type_params? "(" params ")" ";"
 action_decl: annotation* "action" name "(" params ")" block
 table_decl: annotation* "table" name "{" table_prop* "}"
+    | annotation* "table" name "(" ")" "{" table_prop* "}"
 ?table_prop: "key" "=" "{" key_elem* "}" -> table_key
     | "actions" "=" "{" action_ref* "}" -> table_actions
     | annotation* CONST? "entries" "=" "{" entry* "}" -> table_entries

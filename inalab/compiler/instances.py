@@ -130,7 +130,13 @@ class Instances:
                 }
             )
         self.header_unions.append(
-            {"name": name, "id": len(self.header_unions), "union_type": t.name, "header_ids": ids}
+            {
+                "name": name,
+                "id": len(self.header_unions),
+                "union_type": t.name,
+                "header_ids": ids,
+                "pi_omit": True,
+            }
         )
         return Val({"type": "header_union", "value": name}, t, "union", name=name, members=members)
 

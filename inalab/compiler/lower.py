@@ -42,6 +42,7 @@ class Lowering:
         self.ex = ExprLowering(env, self)
         self.actions: list[Json] = []
         self.action_ids: dict[str, int] = {}
+        self._action_keys: dict[str, int] = {}
         self.action_info: dict[str, dict[str, Any]] = {}
         self.tables_info: list[dict[str, Any]] = []
         self.pipelines: list[Json] = []
@@ -216,8 +217,8 @@ class Lowering:
         return {
             "filename": node.loc.file,
             "line": node.loc.line,
-            "column": node.loc.col,
-            "source_fragment": node.frag,
+            "column": max(node.loc.col - 1, 0),
+            "source_fragment": node.frag.rstrip(";").rstrip(),
         }
 
     def stmts_to_prims(self, stmts: tuple[A.Stmt, ...], scope: Scope, prims: list[Json]) -> None:
@@ -401,6 +402,8 @@ class Lowering:
             if act is not None:
                 self._inline_action(act[0], c, scope, s)
                 return
+            if f.name in self.env.functions:
+                raise UnsupportedError(f"call of user-defined function {f.name}", c.loc)
             raise CompileError(f"{f.name}: declaration not found", f.loc)
         if isinstance(f, A.Member):
             obj = self.ex.lower(f.expr, scope)
@@ -408,6 +411,10 @@ class Lowering:
             if obj.kind == "header" and m in ("setValid", "setInvalid"):
                 op = "add_header" if m == "setValid" else "remove_header"
                 self._emit({"op": op, "parameters": [obj.json]}, s)
+                return
+            if obj.kind == "union" and m == "setInvalid":
+                for h in obj.members.values():
+                    self._emit({"op": "remove_header", "parameters": [h.json]}, s)
                 return
             if obj.kind == "stack" and m in ("push_front", "pop_front"):
                 n = self.ex.lower(c.args[0], scope)
@@ -448,26 +455,49 @@ class Lowering:
             self._stmt_prim(x, inner)
 
     # ================================================================ actions
-    def action(self, act: A.ActionDecl, fq: str, scope: Scope) -> int:
-        if fq in self.action_ids:
-            return self.action_ids[fq]
+    def action(
+        self,
+        act: A.ActionDecl,
+        fq: str,
+        scope: Scope,
+        bound: tuple[A.Expr, ...] = (),
+        call_scope: Scope | None = None,
+    ) -> int:
+        """The bmv2 action for ``act``; ``bound`` binds its leading parameters (as in a
+        table's ``actions = { a(hdr.f); }``): such a binding gets its own copy, as p4c does."""
+        key = fq
+        if bound:
+            vals = [self.ex.lower(a, call_scope or scope) for a in bound]
+            key = fq + "(" + repr([v.json for v in vals]) + ")"
+        if key in self._action_keys:
+            return self._action_keys[key]
         inner = scope.child()
         runtime = []
         params = []
+        if len(bound) > len(act.params):
+            raise CompileError(f"too many arguments for action {act.name}", act.loc)
         for i, p in enumerate(act.params):
-            if p.direction:
-                raise UnsupportedError(f"action parameter with direction {p.direction}", p.loc)
             t = self.env.resolve(p.type)
+            if i < len(bound):
+                inner.names[p.name] = self.ex.coerce(vals[i], t, bound[i])
+                continue
+            if p.direction:
+                raise UnsupportedError(
+                    f"action parameter with direction {p.direction} left unbound", p.loc
+                )
             w = width_of(t)
             runtime.append({"name": p.name, "bitwidth": w})
             params.append((p.name, w, p))
-            inner.names[p.name] = Val({"type": "runtime_data", "value": i}, t, "runtime")
+            inner.names[p.name] = Val(
+                {"type": "runtime_data", "value": len(runtime) - 1}, t, "runtime"
+            )
         prims: list[Json] = []
         self.stmts_to_prims(act.body.stmts, inner, prims)
         aid = len(self.actions)
         self.actions.append({"name": fq, "id": aid, "runtime_data": runtime, "primitives": prims})
-        self.action_ids[fq] = aid
-        self.action_info[fq] = {"params": params, "decl": act, "synth": False}
+        self.action_ids.setdefault(fq, aid)
+        self._action_keys[key] = aid
+        self.action_info.setdefault(fq, {"params": params, "decl": act, "synth": False})
         return aid
 
     def synth_action(self, stmts: tuple[A.Stmt, ...], scope: Scope) -> str:
@@ -544,6 +574,8 @@ class Lowering:
             elif isinstance(loc, A.ConstDecl):
                 t = self.env.resolve(loc.type)
                 scope.names[loc.name] = self.ex.coerce(self.ex.lower(loc.value, scope, t), t, loc)
+            elif isinstance(loc, A.FunctionDecl):
+                raise UnsupportedError(f"user-defined function {loc.name}", loc.loc)
             else:
                 raise UnsupportedError(f"{type(loc).__name__} in a control", loc.loc)
 
@@ -735,11 +767,8 @@ class Lowering:
     ) -> tuple[str | None, list[Setter]]:
         if body is None:
             return None, []
-        return (
-            self._node(body, scope, pl, ctl)
-            if not isinstance(body, A.Block)
-            else self._seq(body.stmts, scope.child(), pl, ctl)
-        )
+        stmts = body.stmts if isinstance(body, A.Block) else (body,)
+        return self._seq(stmts, scope.child(), pl, ctl)
 
     def _if(self, s: A.If, scope: Scope, pl: Json, ctl: str) -> tuple[str | None, list[Setter]]:
         cond = s.cond

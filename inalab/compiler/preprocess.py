@@ -144,13 +144,25 @@ def preprocess(
         return col
 
     prev_end: tuple[Any, int] | None = None
+    display: dict[str, str] = {}
+    main_abs = os.path.abspath(filename)
     while True:
         tok = pp.token()
         if tok is None:
             break
         if tok.type in _SKIP_TYPES or tok.type == "CPP_NEWLINE" or tok.value.startswith("\n"):
             continue
-        key = (str(getattr(tok, "source", filename) or filename), int(tok.lineno))
+        src_name = str(getattr(tok, "source", filename) or filename)
+        shown = display.get(src_name)
+        if shown is None:
+            absolute = os.path.abspath(src_name)
+            shown = filename if absolute == main_abs else absolute
+            display[src_name] = shown
+            if src_name in pp.sources:
+                pp.sources.setdefault(shown, pp.sources[src_name])
+            elif absolute in by_abs:
+                pp.sources.setdefault(shown, by_abs[absolute])
+        key = (shown, int(tok.lineno))
         if key != cur:
             if cur is not None:
                 out_lines.append(buf)

@@ -60,17 +60,14 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
         mt = "exact"
     # actions
     action_names: list[str] = []
+    local_ids: dict[str, int] = {}
     action_refs: list[tuple[str, A.ActionRef]] = []
     for ar in d.actions:
-        if ar.args:
-            raise UnsupportedError(
-                f"action {ar.name} with arguments bound in a table's action list", ar.loc
-            )
         found = low._find_action(ar.name, scope)
         if found is None:
             raise CompileError(f"{ar.name}: no such action", ar.loc)
         act, afq = found
-        low.action(act, afq, scope)
+        local_ids[afq] = low.action(act, afq, scope, ar.args or (), scope)
         action_names.append(afq)
         action_refs.append((afq, ar))
     # default action
@@ -78,7 +75,7 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
     const_default = bool(dprop and dprop.const)
     if dprop is None:
         if "NoAction" not in action_names:
-            low.action(low.env.actions["NoAction"], "NoAction", scope)
+            local_ids["NoAction"] = low.action(low.env.actions["NoAction"], "NoAction", scope)
             action_names.append("NoAction")
         dname, ddata = "NoAction", list[str]()
     else:
@@ -149,12 +146,12 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
         "with_counters": direct_counter is not None,
         "support_timeout": support_timeout,
         "direct_meters": direct_meter,
-        "action_ids": [low.action_ids[a] for a in action_names],
+        "action_ids": [local_ids[a] for a in action_names],
         "actions": action_names,
         "base_default_next": None,
         "next_tables": dict.fromkeys(action_names),
         "default_entry": {
-            "action_id": low.action_ids[dname],
+            "action_id": local_ids[dname],
             "action_const": const_default,
             "action_data": ddata,
             "action_entry_const": const_default,
@@ -163,7 +160,7 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
     if profile is not None:
         t["action_profile"] = profile
     if d.entries is not None:
-        t["entries"] = _entries(low, d, key_info, scope, action_names)
+        t["entries"] = _entries(low, d, key_info, scope, action_names, local_ids)
     low.table_count += 1
     pl["tables"].append(t)
     low.tables_info.append(
@@ -216,20 +213,30 @@ def _action_call(
     act, afq = found
     if afq not in names:
         raise CompileError(f"{aname} is not in the actions of table {d.name}", e.loc)
+    data_params = [p for p in act.params if not p.direction]
+    if len(args) == len(act.params):
+        pairs = [(p, a) for p, a in zip(act.params, args, strict=True) if not p.direction]
+    elif len(args) == len(data_params):
+        pairs = list(zip(data_params, args, strict=True))
+    else:
+        raise CompileError(f"{aname} takes {len(data_params)} arguments", e.loc)
     data = []
-    for p, a in zip(act.params, args, strict=False):
+    for p, a in pairs:
         t = low.env.resolve(p.type)
         v = low.ex.coerce(low.ex.lower(a, scope, t), t, a)
         if v.kind != "const":
             raise CompileError("action arguments here must be constants", a.loc)
         data.append(hex(v.const or 0))
-    if len(args) != len(act.params):
-        raise CompileError(f"{aname} takes {len(act.params)} arguments", e.loc)
     return afq, data
 
 
 def _entries(
-    low: Any, d: A.TableDecl, keys: list[tuple[str, int, str]], scope: Scope, names: list[str]
+    low: Any,
+    d: A.TableDecl,
+    keys: list[tuple[str, int, str]],
+    scope: Scope,
+    names: list[str],
+    local_ids: dict[str, int],
 ) -> list[Json]:
     out = []
     for i, en in enumerate(d.entries or ()):
@@ -253,7 +260,7 @@ def _entries(
             {
                 "source_info": low._source_info(en),
                 "match_key": mk,
-                "action_entry": {"action_id": low.action_ids[aname], "action_data": data},
+                "action_entry": {"action_id": local_ids[aname], "action_data": data},
                 "priority": en.priority if en.priority is not None else i + 1,
             }
         )
