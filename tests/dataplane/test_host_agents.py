@@ -12,10 +12,11 @@ import numpy.typing as npt
 import pytest
 
 from inalab.hosts.config import JobConfig
+from inalab.hosts.ps import Aggregator, PsJob
 from inalab.hosts.transport import fold_ce
 from inalab.hosts.worker import Worker
 from inalab.protocol import format as fmt
-from inalab.protocol.constants import DropReason, InaEvent
+from inalab.protocol.constants import DropReason, InaEvent, JobMode
 
 from .harness import Rig
 from .packets import L2_L3_L4, SWITCH_MAC, ethernet, host_ip, host_mac, ip, ipv4, udp
@@ -65,18 +66,40 @@ class SwitchPort:
         pass
 
 
+PS_PORT = 9
+PS_IP = ip("10.0.0.9")
+
+
 def _run(
-    arrays: list[npt.NDArray], lanes: int = 32, loss: float = 0.0
+    arrays: list[npt.NDArray], lanes: int = 32, loss: float = 0.0, best_effort_cells: int = 0
 ) -> tuple[Rig, list[npt.NDArray]]:
     """``loss``: the drop simulator drops that fraction of contributions, and each
-    NIC loses that fraction of results."""
+    NIC loses that fraction of results. ``best_effort_cells``: the job is ATP-style
+    best-effort in that many cells, collisions going to a PS (``inalab.hosts.ps``)
+    on port PS_PORT."""
     rig = Rig(lanes=lanes)
     ports = tuple(range(1, N + 1))
-    rig.rack(1, ports, mcast=1, size=SLOTS)
+    if best_effort_cells:
+        rig.rack(1, ports, mcast=1, size=best_effort_cells, mode=JobMode.BEST_EFFORT, ps=PS_IP)
+        rig.route(PS_IP, 32, PS_PORT, host_mac(PS_PORT))
+    else:
+        rig.rack(1, ports, mcast=1, size=SLOTS)
     if loss:
         rig.drop_sim(int(loss * 65536), job=1)
     nics = {p: SwitchPort(rig, p, loss) for p in ports}
-    rig.sw.set_transmit_handler(lambda port, data: nics[port].deliver(bytes(data)))
+    ps = Aggregator.for_jobs([PsJob(1, N)])
+    by_ip = {host_ip(p): nics[p] for p in ports}
+
+    def transmit(port: int, data: bytes) -> None:
+        if port != PS_PORT:
+            nics[port].deliver(bytes(data))
+            return
+        src = (str(int.from_bytes(data[26:30], "big")), int.from_bytes(data[34:36], "big"))
+        for (dst, _), payload in ps.handle(data[L2_L3_L4:], src):
+            # the PS answers the worker directly (not through the switch)
+            by_ip[int(dst)].deliver(bytes(L2_L3_L4) + payload)
+
+    rig.sw.set_transmit_handler(transmit)
     results: list[npt.NDArray | BaseException] = [np.zeros(0)] * N
 
     def worker(rank: int) -> None:
@@ -131,3 +154,15 @@ def test_exact_despite_lost_contributions_and_results() -> None:
     # losses happened and were repaired by the scoreboard, never double-counted
     assert rig.counter("ina_drop_counter", DropReason.SIM_DROP) > 0
     assert rig.counter("ina_event_counter", InaEvent.RESULT_UNICAST) > 0
+
+
+def test_best_effort_with_collisions_to_the_ps_is_exact() -> None:
+    rng = np.random.default_rng(6)
+    arrays = [rng.integers(-(2**28), 2**28, size=60 * 32, dtype=np.int32) for _ in range(N)]
+    # 4 hashed cells for a window of 16 slots: many blocks collide and go to the PS
+    rig, results = _run(arrays, best_effort_cells=4)
+    want = np.sum(np.stack(arrays).astype(np.int64), axis=0).astype(np.int32)
+    for r in results:
+        np.testing.assert_array_equal(r, want)
+    assert rig.counter("ina_event_counter", InaEvent.COLLISION) > 0
+    assert rig.counter("ina_event_counter", InaEvent.COMPLETED) > 0
