@@ -118,25 +118,39 @@ def make_runtime(lay: Layout) -> dict[str, Any]:
             for s in siblings[h]:
                 p.V[s] = 0
 
+    def swap_hdr(p: Packet, a: int, b: int) -> None:
+        F, V = p.F, p.V
+        n = nfields[a]
+        ba, bb = bases[a], bases[b]
+        F[ba : ba + n], F[bb : bb + n] = F[bb : bb + n], F[ba : ba + n]
+        V[a], V[b] = V[b], V[a]
+
     def stack_push(p: Packet, sid: int, count: int) -> None:
+        """bmv2's push_front: shift elements 0..next-1 up by ``count`` (swapping), then
+        mark the first ``count`` elements valid (their fields are not reset)."""
+        if count <= 0:
+            return
         ids = stacks[sid]
         size = len(ids)
-        for i in range(size - 1, -1, -1):
-            if i >= count:
-                copy_hdr(p, ids[i], ids[i - count], nfields[ids[i]])
-            else:
-                p.V[ids[i]] = 0
-        p.NX[sid] = min(size, p.NX[sid] + count)
+        nxt = min(size, p.NX[sid] + count)
+        p.NX[sid] = nxt
+        for i in range(nxt - 1, count - 1, -1):
+            swap_hdr(p, ids[i], ids[i - count])
+        for i in range(min(size, count)):
+            p.V[ids[i]] = 1
 
     def stack_pop(p: Packet, sid: int, count: int) -> None:
+        """bmv2's pop_front: shift down by ``count`` (swapping) and invalidate the tail."""
+        if count <= 0:
+            return
         ids = stacks[sid]
-        size = len(ids)
-        for i in range(size):
-            if i + count < size:
-                copy_hdr(p, ids[i], ids[i + count], nfields[ids[i]])
-            else:
-                p.V[ids[i]] = 0
-        p.NX[sid] = max(0, p.NX[sid] - count)
+        popped = min(p.NX[sid], count)
+        nxt = p.NX[sid] - popped
+        p.NX[sid] = nxt
+        for i in range(nxt):
+            swap_hdr(p, ids[i], ids[i + count])
+        for i in range(nxt, nxt + popped):
+            p.V[ids[i]] = 0
 
     def log_msg(p: Packet, fmt: str, args: list[int]) -> None:
         parts = fmt.split("{}")

@@ -397,3 +397,32 @@ def test_register_operand_in_expressions() -> None:
     sw.receive(0, bytes(4))
     assert [d for _, d in out] == ["00050000", "000a0000"]
     assert sw.register_read("r", 1) == 10
+
+
+def test_push_and_pop_follow_bmv2() -> None:
+    b = Builder()
+    b.j["headers"] += [
+        {"name": "s[0]", "id": 4, "header_type": "h_t", "metadata": False, "pi_omit": True},
+        {"name": "s[1]", "id": 5, "header_type": "h_t", "metadata": False, "pi_omit": True},
+        {"name": "s[2]", "id": 6, "header_type": "h_t", "metadata": False, "pi_omit": True},
+    ]
+    b.j["header_stacks"] = [
+        {"name": "s", "id": 0, "header_type": "h_t", "size": 3, "header_ids": [4, 5, 6]}
+    ]
+    st = b.j["parsers"][0]["parse_states"][0]
+    st["parser_ops"] = [{"op": "extract", "parameters": [{"type": "stack", "value": "s"}]}] * 2
+    b.j["deparsers"][0]["order"] = ["s[0]", "s[1]", "s[2]"]
+    stack = {"type": "header_stack", "value": "s"}
+    b.action("push1", [prim("push", stack, hexv(1)), assign(field("s[0]", "a"), hexv(0xAA))])
+    b.action("pop1", [prim("pop", stack, hexv(1))])
+    b.action("noop", [])
+    b.table("t", [("s[0]", "a", "exact")], ["push1", "pop1", "noop"], "noop")
+    sw = Switch()
+    sw.load_program(b.build())
+    out = capture(sw)
+    sw.table_add("t", [ExactKey(1)], ActionCall("push1"))
+    sw.table_add("t", [ExactKey(2)], ActionCall("pop1"))
+    sw.receive(0, bytes.fromhex("0100000005000000ff"))
+    sw.receive(0, bytes.fromhex("0200000005000000ff"))
+    # push: [aa.., 01.., 05..] (the new element 0 is valid); pop: [05..] only
+    assert out == [(0, "aa0000000100000005000000ff"), (0, "05000000ff")]
