@@ -100,6 +100,7 @@ class P4Names:
     # registers (value_reg_<lane> for each lane)
     BITMAP_REG = f"{_AGG}.bitmap_reg"
     COUNT_REG = f"{_AGG}.count_reg"
+    TOTAL_REG = f"{_AGG}.total_reg"
     EXP_REG = f"{_AGG}.exp_reg"
     ECN_REG = f"{_AGG}.ecn_reg"
     OWNER_REG = f"{_AGG}.owner_reg"

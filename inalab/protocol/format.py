@@ -117,7 +117,7 @@ INA_FIELDS: tuple[Field, ...] = (
     Field(
         "contrib_count",
         8,
-        "contributions summed at the sending level (1 from a worker)",
+        "workers whose values are summed: 1 from a worker, a rack from a leaf, all in a result",
         "contrib_count_t",
     ),
     Field(

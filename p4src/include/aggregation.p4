@@ -2,7 +2,7 @@
 // ATP's best-effort sharing and two-level (leaf -> spine) aggregation.
 //
 // State per register cell (cell = shadow * INA_SLOTS + region base + slot):
-// K value registers, contributor bitmap, contribution count, max block
+// K value registers, contributor bitmap, contributor count, workers summed, max block
 // exponent, ECN-echo flag, owner tag (best-effort). See docs/dataplane.md for
 // the slot state machine.
 #ifndef __INA_AGGREGATION__
@@ -23,7 +23,8 @@
 control Aggregation(inout headers_t hdr, inout metadata_t meta,
                     inout standard_metadata_t standard_metadata) {
     register<worker_bitmap_t>(INA_CELLS) bitmap_reg;
-    register<contrib_count_t>(INA_CELLS) count_reg;
+    register<contrib_count_t>(INA_CELLS) count_reg;  // distinct contributors (completion)
+    register<contrib_count_t>(INA_CELLS) total_reg;  // workers summed: sum of contrib_count
     register<block_exp_t>(INA_CELLS) exp_reg;
     register<ina_flags_t>(INA_CELLS) ecn_reg;
     register<owner_tag_t>(INA_CELLS) owner_reg;
@@ -80,7 +81,7 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
     // The packet becomes the slot's aggregate (values already in hdr.data).
     action load_aggregate_header() {
         hdr.ina.bitmap = meta.bitmap_new;
-        hdr.ina.contrib_count = meta.count_new;
+        hdr.ina.contrib_count = meta.total_new;
         hdr.ina.block_exp = meta.exp_new;
         hdr.ina.flags = (hdr.ina.flags & INA_FLAG_SHADOW) | meta.ecn_new;
         hdr.udp.checksum = 0;
@@ -149,6 +150,7 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
             } else {
                 bitmap_reg.read(meta.bitmap_old, meta.cell);
                 count_reg.read(meta.count_old, meta.cell);
+                total_reg.read(meta.total_old, meta.cell);
                 exp_reg.read(meta.exp_old, meta.cell);
                 ecn_reg.read(meta.ecn_old, meta.cell);
                 owner_reg.read(meta.owner_old, meta.cell);
@@ -181,6 +183,7 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                         update_values();
                         meta.bitmap_new = meta.bitmap_old;
                         meta.count_new = meta.count_old;
+                        meta.total_new = meta.total_old;
                         meta.exp_new = meta.exp_old;
                         meta.ecn_new = meta.ecn_old;
                         load_aggregate_header();
@@ -205,11 +208,13 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                     if (meta.bitmap_old == 0) {
                         meta.keep_mask = 0;
                         meta.count_new = 1;
+                        meta.total_new = hdr.ina.contrib_count;
                         meta.exp_new = hdr.ina.block_exp;
                         meta.ecn_new = 0;
                     } else {
                         meta.keep_mask = 0xFFFFFFFF;
                         meta.count_new = meta.count_old + 1;
+                        meta.total_new = meta.total_old + hdr.ina.contrib_count;
                         meta.exp_new = meta.exp_old;
                         if (hdr.ina.block_exp > meta.exp_old) {
                             meta.exp_new = hdr.ina.block_exp;
@@ -245,6 +250,7 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                     }
                     bitmap_reg.write(meta.cell, meta.bitmap_new);
                     count_reg.write(meta.cell, meta.count_new);
+                    total_reg.write(meta.cell, meta.total_new);
                     exp_reg.write(meta.cell, meta.exp_new);
                     ecn_reg.write(meta.cell, meta.ecn_new);
                     owner_reg.write(meta.cell, meta.owner);

@@ -117,6 +117,8 @@ struct metadata_t {
     worker_bitmap_t bitmap_other;
     contrib_count_t count_old;
     contrib_count_t count_new;
+    contrib_count_t total_old;
+    contrib_count_t total_new;
     block_exp_t     exp_old;
     block_exp_t     exp_new;
     ina_flags_t     ecn_old;

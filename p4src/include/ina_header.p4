@@ -99,7 +99,7 @@ header ina_t {
     block_exp_t block_exp;  // byte 7: block exponent of the quantized values (unsigned; the switch keeps the maximum)
     ina_seq_t seq;  // byte 8: block sequence number: element offset / K in the tensor; best-effort slot hash and owner tag
     worker_bitmap_t bitmap;  // byte 12: contributor bitmap: which worker bits a result (or a leaf's partial) sums; 0 from a worker
-    contrib_count_t contrib_count;  // byte 16: contributions summed at the sending level (1 from a worker)
+    contrib_count_t contrib_count;  // byte 16: workers whose values are summed: 1 from a worker, a rack from a leaf, all in a result
     value_count_t value_count;  // byte 17: number of int32 values that follow (the program's K)
     ina_reserved_t reserved;  // byte 18: zero on send, ignored on receive
 }

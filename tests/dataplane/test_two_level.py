@@ -66,7 +66,8 @@ def test_leaves_and_spine_sum_all_four_workers() -> None:
     for _, _, data in out:
         got = parse(data)
         assert got.ina.msg_type == fmt.MsgType.RESULT
-        assert got.ina.bitmap == 0b11 and got.ina.contrib_count == 2  # the spine's view: two racks
+        # bitmap: the spine's members (two racks); count: every worker summed
+        assert got.ina.bitmap == 0b11 and got.ina.contrib_count == 4
         np.testing.assert_array_equal(got.values, want)
     assert fab.leaves[0].counter("ina_event_counter", InaEvent.UPSTREAM) == 1
     assert fab.leaves[1].counter("ina_event_counter", InaEvent.RESULT_DOWN) == 1
