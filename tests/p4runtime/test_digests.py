@@ -57,10 +57,11 @@ def test_max_timeout_flushes_a_partial_list() -> None:
     engine, sent, index = _engine()
     engine.write(index, Update.INSERT, _config(10, 200_000_000, 0))
     engine.on_digest(Digest("learn_t", 1, ((1, 1),)))
-    engine.tick()
-    assert sent == []
+    assert engine.wake.is_set()
+    delay = engine.tick()
+    assert sent == [] and delay is not None and 0 < delay <= 0.2
     time.sleep(0.25)
-    engine.tick()
+    assert engine.tick() is None
     assert len(sent) == 1 and len(sent[0].digest.data) == 1
 
 

@@ -436,26 +436,39 @@ def test_commit_resets_state_and_reconcile_keeps_it(
     member.action_profile_member.member_id = 1
     member.action_profile_member.action.action_id = A_SET_PORT
     member.action_profile_member.action.params.add(param_id=1, value=b"\x03")
-    write(stub, (Update.INSERT, fwd(1, 2)), (Update.INSERT, mc), (Update.INSERT, member))
+    default = fwd(0, 6)
+    default.table_entry.ClearField("match")
+    default.table_entry.is_default_action = True
+    write(
+        stub,
+        (Update.INSERT, fwd(1, 2)),
+        (Update.INSERT, mc),
+        (Update.INSERT, member),
+        (Update.MODIFY, default),
+        _digest_config(Update.INSERT, 3, 0, 0),
+    )
     set_pipeline(stub, Req.RECONCILE_AND_COMMIT, config())
     assert len(read(stub, all_fwd())) == 1
-    assert (
-        len(
-            read(
-                stub,
-                p4runtime_pb2.Entity(
-                    packet_replication_engine_entry=mc.packet_replication_engine_entry
-                ),
-            )
-        )
-        == 1
-    )
+    groups = p4runtime_pb2.Entity()
+    groups.packet_replication_engine_entry.multicast_group_entry.SetInParent()
+    assert len(read(stub, groups)) == 1
     members = p4runtime_pb2.Entity()
     members.action_profile_member.action_profile_id = PROFILE
     assert len(read(stub, members)) == 1
+    query = p4runtime_pb2.Entity()
+    query.table_entry.table_id = T_FWD
+    query.table_entry.is_default_action = True
+    [got] = read(stub, query)
+    assert got.table_entry.action.action.params[0].value == b"\x06"
+    digests = p4runtime_pb2.Entity(digest_entry=p4runtime_pb2.DigestEntry())
+    assert [d.digest_entry.config.max_list_size for d in read(stub, digests)] == [3]
     set_pipeline(stub, Req.VERIFY_AND_COMMIT, config())
     assert read(stub, all_fwd()) == []
     assert read(stub, members) == []
+    assert read(stub, groups) == []
+    assert read(stub, digests) == []
+    [got] = read(stub, query)
+    assert got.table_entry.action.action.action_id == A_DROP
 
 
 def test_request_log_records_writes(rig: Rig, loaded: p4runtime_pb2_grpc.P4RuntimeStub) -> None:

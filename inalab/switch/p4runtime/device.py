@@ -133,7 +133,10 @@ class Device:
 
     def _commit(self, config: p4runtime_pb2.ForwardingPipelineConfig, reconcile_old: bool) -> None:
         index, program = _verify(config)
-        snapshot = reconcile.snapshot(self.state) if reconcile_old and self.state else None
+        snapshot = None
+        if reconcile_old and self.state is not None:
+            digests = list(self.digests.read(p4runtime_pb2.DigestEntry()))
+            snapshot = reconcile.snapshot(self.state, digests)
         try:
             self.switch.load_program(program)
         except SwitchError as e:

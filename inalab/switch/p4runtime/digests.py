@@ -48,6 +48,7 @@ class DigestEngine:
         self._pending: dict[int, _Pending] = {}
         self._sent: dict[int, _Sent] = {}
         self._next_list_id = 1
+        self.wake = threading.Event()  # set when the timer has a new deadline to honour
 
     def reset(self, index: P4InfoIndex | None) -> None:
         with self._lock:
@@ -116,6 +117,7 @@ class DigestEngine:
                     continue
                 if not pending.samples:
                     pending.first_ns = now
+                    self.wake.set()  # a new deadline for the timer
                 pending.samples.append(sample)
                 if cfg.max_list_size and len(pending.samples) >= cfg.max_list_size:
                     self._flush(info, now)
@@ -129,19 +131,25 @@ class DigestEngine:
             if sent is not None and sent.digest_id == ack.digest_id:
                 del self._sent[ack.list_id]
 
-    def tick(self) -> None:
-        """Flush lists whose max_timeout passed and forget lists whose ack timed out."""
+    def tick(self) -> float | None:
+        """Flush lists whose max_timeout passed and forget lists whose ack timed out;
+        returns the seconds until the next list is due (None: nothing pending)."""
         now = time.monotonic_ns()
+        due: int | None = None
         with self._lock:
             if self._index is None:
-                return
+                return None
             self._expire_acks(now)
             for did, pending in list(self._pending.items()):
                 cfg = self._configs.get(did)
                 if cfg is None or not pending.samples:
                     continue
-                if now - pending.first_ns >= cfg.max_timeout_ns:
+                deadline = pending.first_ns + cfg.max_timeout_ns
+                if now >= deadline:
                     self._flush(self._index.digest(did), now)
+                elif due is None or deadline < due:
+                    due = deadline
+        return None if due is None else (due - now) / 1e9
 
     def _expire_acks(self, now: int) -> None:
         for list_id, sent in list(self._sent.items()):

@@ -1,11 +1,11 @@
 """RECONCILE_AND_COMMIT: carry forwarding state across a pipeline change.
 
 Before the new program loads, every action-profile member and group, table
-entry, multicast group and clone session is read out; afterwards each is
-re-inserted with its ids translated by name into the new P4Info. An entity
-whose table, action, field or parameter no longer exists with the same width
-and kind is dropped (as is anything the new program refuses). Counter,
-meter and register values are not carried over.
+entry, default action, multicast group, clone session and digest config is
+read out; afterwards each is re-written with its ids translated by name into
+the new P4Info. An entity whose table, action, field or parameter no longer
+exists with the same width and kind is dropped (as is anything the new
+program refuses). Counter, meter and register values are not carried over.
 """
 
 from __future__ import annotations
@@ -35,36 +35,48 @@ N = TypeVar("N", bound=_Named)
 @dataclass(frozen=True)
 class Snapshot:
     index: P4InfoIndex
-    entities: tuple[p4runtime_pb2.Entity, ...]
+    updates: tuple[tuple[int, p4runtime_pb2.Entity], ...]  # (Update.type, entity)
 
 
 class _Drop(Exception):
     """The entity has no counterpart in the new pipeline."""
 
 
-def snapshot(state: PipelineState) -> Snapshot:
-    out: list[p4runtime_pb2.Entity] = []
-    out += action_profiles.read_members(state, p4runtime_pb2.ActionProfileMember())
-    out += action_profiles.read_groups(state, p4runtime_pb2.ActionProfileGroup())
-    for e in table_entries.read(state, p4runtime_pb2.TableEntry()):
-        if not e.table_entry.is_const:
-            out.append(e)
+def snapshot(state: PipelineState, digests: Iterable[p4runtime_pb2.Entity] = ()) -> Snapshot:
+    """Everything :func:`restore` can carry over; ``digests`` are the DigestEntry reads."""
+    out: list[tuple[int, p4runtime_pb2.Entity]] = []
+    insert = [
+        *action_profiles.read_members(state, p4runtime_pb2.ActionProfileMember()),
+        *action_profiles.read_groups(state, p4runtime_pb2.ActionProfileGroup()),
+        *(
+            e
+            for e in table_entries.read(state, p4runtime_pb2.TableEntry())
+            if not e.table_entry.is_const
+        ),
+    ]
     for kind in ("multicast_group_entry", "clone_session_entry"):
         query = p4runtime_pb2.PacketReplicationEngineEntry()
         getattr(query, kind).SetInParent()
-        out += replication.read(state, query)
+        insert += replication.read(state, query)
+    insert += digests
+    out += [(Update.INSERT, e) for e in insert]
+    for table in state.index.tables.values():
+        if table.implementation_id or table.const_default_action_id:
+            continue
+        query = p4runtime_pb2.TableEntry(table_id=table.id, is_default_action=True)
+        out += [(Update.MODIFY, e) for e in table_entries.read(state, query)]
     return Snapshot(state.index, tuple(out))
 
 
 def restore(
     state: PipelineState, snap: Snapshot, write: Callable[[p4runtime_pb2.Update], None]
 ) -> int:
-    """Re-insert what translates; returns how many entities were restored."""
+    """Re-write what translates; returns how many entities were restored."""
     restored = 0
-    for ent in snap.entities:
+    for kind, ent in snap.updates:
         try:
             new = _translate(snap.index, state.index, ent)
-            write(p4runtime_pb2.Update(type=Update.INSERT, entity=new))
+            write(p4runtime_pb2.Update(type=kind, entity=new))
             restored += 1
         except (_Drop, P4RuntimeError):
             continue
@@ -118,6 +130,9 @@ def _translate(
         elif which == "action_profile_action_set":
             for apa in te.action.action_profile_action_set.action_profile_actions:
                 _action(old, new, apa.action)
+    elif kind == "digest_entry":
+        od = old.digests[out.digest_entry.digest_id]
+        out.digest_entry.digest_id = _by_name(new.digests.values(), od.name).id
     elif kind in ("action_profile_member", "action_profile_group"):
         msg = getattr(out, kind)
         op = old.action_profiles[msg.action_profile_id]

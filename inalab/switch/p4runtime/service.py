@@ -27,7 +27,7 @@ from inalab.switch.p4runtime.wire import RawWrite, read_write_request
 
 API_VERSION = "1.4.1"
 READ_CHUNK = 1000
-_TICK_S = 0.005
+_IDLE_TICK_S = 1.0  # the digest timer's wake-up when no list is pending
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -55,17 +55,22 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
     # plumbing ---------------------------------------------------------------------
     def close(self) -> None:
         self._closed.set()
+        self.device.digests.wake.set()
         with self._streams_lock:
             for c in self._streams:
                 c.outbox.put(None)
         self.device.detach()
 
     def _tick(self) -> None:
-        while not self._closed.wait(_TICK_S):
+        engine = self.device.digests
+        while not self._closed.is_set():
+            engine.wake.clear()
             try:
-                self.device.digests.tick()
+                delay = engine.tick()
             except Exception:  # keep the timer alive whatever one tick hits
                 log.exception("digest timer")
+                delay = None
+            engine.wake.wait(_IDLE_TICK_S if delay is None else delay)
 
     def _send_to_primaries(self, msg: p4runtime_pb2.StreamMessageResponse) -> None:
         for c in self.arbitrator.primaries():
