@@ -68,12 +68,16 @@ def make_runtime(lay: Layout) -> dict[str, Any]:
     }
 
     def copy_hdr(p: Packet, dst: int, src: int, n: int) -> None:
+        """bmv2's assign_header: an invalid source only invalidates the destination."""
         if dst == src:
+            return
+        if not p.V[src]:
+            p.V[dst] = 0
             return
         F = p.F
         bd, bs = bases[dst], bases[src]
         F[bd : bd + n] = F[bs : bs + n]
-        p.V[dst] = p.V[src]
+        p.V[dst] = 1
         if varbit_slots[src]:
             for a, b in zip(varbit_slots[dst], varbit_slots[src], strict=False):
                 p.vl[a] = p.vl.get(b, 0)
