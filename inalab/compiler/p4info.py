@@ -81,12 +81,67 @@ def _explicit_id(decl: Any) -> int | None:
     return None
 
 
+_SKIP_ANNOTATIONS = {
+    "name",
+    "id",
+    "hidden",
+    "tableonly",
+    "defaultonly",
+    "globalname",
+    "controller_header",
+    "pipeline",
+    "deparser",
+    "metadata",
+    "alias",
+}
+
+
+def _render_arg(e: Any) -> str:
+    from . import ast as A
+
+    if isinstance(e, A.StrLit):
+        return '"' + e.value.replace('"', '\\"') + '"'
+    if isinstance(e, A.IntLit):
+        return str(e.value)
+    if isinstance(e, A.BoolLit):
+        return "true" if e.value else "false"
+    return e.frag or "?"
+
+
+def _annotations(decl: Any) -> list[str]:
+    """Annotations p4c copies into a P4Info preamble, rendered as in the source."""
+    out = []
+    for a in getattr(decl, "annotations", ()) or ():
+        if a.name in _SKIP_ANNOTATIONS:
+            continue
+        out.append(
+            f"@{a.name}" + (f"({', '.join(_render_arg(x) for x in a.args)})" if a.args else "")
+        )
+    return out
+
+
+def _declaration_order(env: Any) -> dict[int, int]:
+    """Source order of declarations (P4Info lists objects in declaration order, as p4c)."""
+    order: dict[int, int] = {}
+    for d in env.decls.values():
+        order.setdefault(id(d), len(order))
+        for loc in getattr(d, "locals", ()):
+            order.setdefault(id(loc), len(order))
+    for a in env.actions.values():
+        order.setdefault(id(a), len(order))
+    return order
+
+
 def build_p4info(low: Any) -> p4info_pb2.P4Info:
     info = p4info_pb2.P4Info()
     info.pkg_info.arch = "v1model"
     ids = IdAllocator()
-    user_actions = [n for n, a in low.action_info.items() if not a["synth"]]
-    tables = low.tables_info
+    order = _declaration_order(low.env)
+    user_actions = sorted(
+        (n for n, a in low.action_info.items() if not a["synth"]),
+        key=lambda n: (order.get(id(low.action_info[n]["decl"]), 1 << 30), n),
+    )
+    tables = sorted(low.tables_info, key=lambda t: (order.get(id(t["decl"]), 1 << 30), t["name"]))
     objs = low.objs.info
     all_names = user_actions + [t["name"] for t in tables] + list(objs)
     al = aliases(all_names)
@@ -112,6 +167,7 @@ def build_p4info(low: Any) -> p4info_pb2.P4Info:
         pt.preamble.id = table_id[t["name"]]
         pt.preamble.name = t["name"]
         pt.preamble.alias = al[t["name"]]
+        pt.preamble.annotations.extend(_annotations(t["decl"]))
         for i, (kname, w, kind) in enumerate(t["keys"], 1):
             mf = pt.match_fields.add()
             mf.id, mf.name, mf.bitwidth = i, kname, w
@@ -143,6 +199,7 @@ def build_p4info(low: Any) -> p4info_pb2.P4Info:
     for n in user_actions:
         pa = info.actions.add()
         pa.preamble.id, pa.preamble.name, pa.preamble.alias = action_id[n], n, al[n]
+        pa.preamble.annotations.extend(_annotations(low.action_info[n]["decl"]))
         for i, (pname, w, _p) in enumerate(low.action_info[n]["params"], 1):
             pp = pa.params.add()
             pp.id, pp.name, pp.bitwidth = i, pname, w

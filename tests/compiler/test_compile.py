@@ -60,7 +60,11 @@ def test_basic_fwd_p4info_golden(repo_root: Path) -> None:
         "NoAction": 21257015,
     }
     assert t.match_fields[0].bitwidth == 32
-    assert [p.bitwidth for p in info.actions[0].params] == [48, 9]
+    fwd = next(a for a in info.actions if a.preamble.name == "MyIngress.ipv4_forward")
+    assert [p.bitwidth for p in fwd.params] == [48, 9]
+    # declaration order, as p4c: NoAction (core.p4), drop, ipv4_forward
+    assert [a.preamble.alias for a in info.actions] == ["NoAction", "drop", "ipv4_forward"]
+    assert list(info.actions[0].preamble.annotations) == ['@noWarn("unused")']
     assert info.counters[0].size == 64 and info.registers[0].size == 1024
 
 
