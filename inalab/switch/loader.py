@@ -146,9 +146,15 @@ class Program:
         deps = at(j, "deparsers", "")
         if not deps:
             raise JsonError("deparsers", "program has no deparser")
+        if deps[0].get("primitives"):
+            raise JsonError("deparsers[0].primitives", "deparser primitives are not supported")
         compile_deparser(src, lay, deps[0], "deparsers[0]")
         # conditionals and table keys
         pipelines = at(j, "pipelines", "")
+        pnames = [pl.get("name") for pl in pipelines if isinstance(pl, dict)]
+        for need in ("ingress", "egress"):
+            if need not in pnames:
+                raise JsonError("pipelines", f"no '{need}' pipeline (not a v1model program?)")
         for pi, pl in enumerate(pipelines):
             for ci, c in enumerate(pl.get("conditionals", [])):
                 cp = at_path(f"pipelines[{pi}].conditionals[{ci}]")

@@ -59,6 +59,7 @@ class Layout:
     union_stack_ids: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     header_types: dict[str, Json] = field(default_factory=dict)
+    aliases: dict[str, tuple[str, str]] = field(default_factory=dict)  # "a.b" -> (hdr, field)
 
     def header(self, name: str, path: str) -> HeaderInfo:
         h = self.by_name.get(name)
@@ -68,6 +69,8 @@ class Layout:
 
     def field_slot(self, hdr: str, fname: str, path: str) -> tuple[int, int, bool]:
         """(slot, width, signed) of ``hdr.fname``; width 0 means varbit."""
+        if hdr not in self.by_name and f"{hdr}.{fname}" in self.aliases:
+            hdr, fname = self.aliases[f"{hdr}.{fname}"]
         h = self.header(hdr, path)
         for i, (n, w, s) in enumerate(h.fields):
             if n == fname:
@@ -184,6 +187,16 @@ def build_layout(j: Json) -> Layout:
         if not isinstance(e, list) or len(e) != 2:
             raise JsonError(f"errors[{i}]", "expected [name, value]")
         lay.errors[e[0]] = e[1]
+    for i, al in enumerate(j.get("field_aliases", []) or []):
+        if (
+            not isinstance(al, list)
+            or len(al) != 2
+            or not isinstance(al[0], str)
+            or not isinstance(al[1], list)
+            or len(al[1]) != 2
+        ):
+            raise JsonError(f"field_aliases[{i}]", "expected [alias, [header, field]]")
+        lay.aliases[al[0]] = (al[1][0], al[1][1])
     if "standard_metadata" not in lay.by_name:
         raise JsonError("headers", "no 'standard_metadata' instance (not a v1model program?)")
     return lay

@@ -160,3 +160,25 @@ def test_random_damage_gives_json_errors_never_tracebacks() -> None:
         for frame in (b"\x01\x02\x03\x04\x05", b"\x01"):
             sw.receive(0, frame)
         assert sw.faults == 0, (p, j)
+
+
+def test_field_aliases_resolve_intrinsic_metadata_names() -> None:
+    b = forward_program()
+    b.j["field_aliases"] = [["intrinsic_metadata.mcast_grp", ["standard_metadata", "mcast_grp"]]]
+    b.j["actions"][0]["primitives"].append(
+        {
+            "op": "assign",
+            "parameters": [
+                {"type": "field", "value": ["intrinsic_metadata", "mcast_grp"]},
+                {"type": "hexstr", "value": "0x0"},
+            ],
+        }
+    )
+    load(b.build())
+
+
+def test_missing_pipeline_is_refused() -> None:
+    b = forward_program()
+    b.j["pipelines"] = b.j["pipelines"][:1]
+    with pytest.raises(JsonError, match="pipelines: no 'egress' pipeline"):
+        load(b.build())
