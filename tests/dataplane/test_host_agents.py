@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -166,3 +167,66 @@ def test_best_effort_with_collisions_to_the_ps_is_exact() -> None:
         np.testing.assert_array_equal(r, want)
     assert rig.counter("ina_event_counter", InaEvent.COLLISION) > 0
     assert rig.counter("ina_event_counter", InaEvent.COMPLETED) > 0
+
+
+def test_two_level_allreduce_through_leaves_and_spine() -> None:
+    """Four workers, two per leaf; leaves send rack partials up to the spine."""
+    spine_ip, uplink = ip("10.255.0.1"), 10
+    leaves, spine = [Rig(), Rig()], Rig()
+    for leaf in leaves:
+        leaf.rack(1, (1, 2), mcast=1, size=SLOTS, mode=JobMode.LEAF, upstream=spine_ip)
+        leaf.route(spine_ip, 32, uplink, host_mac(100))
+    spine.rack(1, (1, 2), mcast=1, size=SLOTS)
+    links = {(0, uplink): (spine, 1), (1, uplink): (spine, 2), (2, 1): (leaves[0], uplink)}
+    links[(2, 2)] = (leaves[1], uplink)
+    nics = {(li, p): SwitchPort(leaves[li], p) for li in (0, 1) for p in (1, 2)}
+    wire: queue.Queue[tuple[Rig, int, bytes] | None] = queue.Queue()
+
+    def carry() -> None:  # one thread moves frames between switches: no nested switch locks
+        while (item := wire.get()) is not None:
+            rig, port, data = item
+            rig.sw.receive(port, data)
+
+    def handler(idx: int) -> Callable[[int, bytes], None]:
+        def transmit(port: int, data: bytes) -> None:
+            if (idx, port) in links:
+                peer, peer_port = links[(idx, port)]
+                wire.put((peer, peer_port, bytes(data)))
+            else:
+                nics[(idx, port)].deliver(bytes(data))
+
+        return transmit
+
+    for idx, rig in enumerate([*leaves, spine]):
+        rig.sw.set_transmit_handler(handler(idx))
+    carrier = threading.Thread(target=carry)
+    carrier.start()
+    rng = np.random.default_rng(8)
+    arrays = [rng.integers(-(2**27), 2**27, size=50 * 32, dtype=np.int32) for _ in range(4)]
+    results: list[npt.NDArray | BaseException] = [np.zeros(0)] * 4
+
+    def worker(rank: int) -> None:
+        cfg = JobConfig(
+            job_id=1, rank=rank, n_workers=4, server="10.255.0.1", via="switch",
+            slots=SLOTS, timeout=20.0,
+        )  # fmt: skip
+        try:
+            with Worker(cfg, nics[(rank // 2, rank % 2 + 1)]) as w:
+                results[rank] = w.allreduce(arrays[rank])
+        except BaseException as e:
+            results[rank] = e
+
+    threads = [threading.Thread(target=worker, args=(r,)) for r in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    wire.put(None)
+    carrier.join(10)
+    want = np.sum(np.stack(arrays).astype(np.int64), axis=0).astype(np.int32)
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+        np.testing.assert_array_equal(r, want)
+    assert spine.counter("ina_event_counter", InaEvent.COMPLETED) >= 50
+    assert leaves[0].counter("ina_event_counter", InaEvent.UPSTREAM) >= 50
