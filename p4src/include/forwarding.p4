@@ -38,8 +38,8 @@ control Forwarding(inout headers_t hdr, inout metadata_t meta,
         if (hdr.ipv4.ttl <= 1) {
             meta.drop = 1;
             meta.drop_reason = DROP_TTL_EXPIRED;
-        // (a table with an action selector has no settable default action)
         } else if (!ipv4_lpm.apply().hit) {
+            // a miss (a selector table has no settable default action)
             meta.drop = 1;
             meta.drop_reason = DROP_NO_ROUTE;
         }
