@@ -307,6 +307,10 @@ class StfRun:
             sw.register_reset(self._reg(a[0], where))
         elif v == "check_counter":
             self.check_counter(c.args, where)
+        elif v == "mirroring_get":
+            sw.mirroring_get(parse_int(a[0], where))
+        elif v == "no_packet":
+            pass  # p4c's grammar has it; outputs are checked per port at the end anyway
         else:
             raise StfError(where, f"unknown STF command '{c.verb}'")
 
