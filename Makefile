@@ -6,7 +6,7 @@ PY    := $(VENV)/bin/python
 P4C   ?= $(VENV)/bin/inalab-p4c
 CONFORMANCE ?= ../shared/conformance/p4c-v1model-stf
 
-.PHONY: all setup build test test-unit test-integration lint format conformance bench run stop clean
+.PHONY: all setup build constants test test-unit test-integration lint format conformance bench run stop clean
 
 all: build
 
@@ -34,7 +34,12 @@ test-unit: setup
 test-integration: setup
 	$(PY) -m pytest -q -m "integration or mininet"
 
+# Generated P4 from the one packet-format definition (inalab/protocol/format.py).
+constants: setup
+	$(PY) -m inalab.protocol.gen_p4
+
 lint: setup
+	$(PY) -m inalab.protocol.gen_p4 --check
 	$(VENV)/bin/ruff check inalab tests bench
 	$(VENV)/bin/ruff format --check inalab tests bench
 	$(VENV)/bin/mypy
