@@ -607,3 +607,23 @@ def test_packet_out_on_a_switch_without_cpu_port_is_a_stream_error() -> None:
     finally:
         channel.close()
         server.stop(grace=0)
+
+
+def test_multicast_metadata_and_modify(loaded: p4runtime_pb2_grpc.P4RuntimeStub) -> None:
+    mc = p4runtime_pb2.Entity()
+    group = mc.packet_replication_engine_entry.multicast_group_entry
+    group.multicast_group_id = 6
+    group.metadata = b"job-1"
+    group.replicas.add(egress_port=1)
+    write(loaded, (Update.INSERT, mc))
+    group.ClearField("replicas")
+    group.replicas.add(egress_port=2, instance=1)
+    group.replicas.add(egress_port=3, instance=1)
+    write(loaded, (Update.MODIFY, mc))
+    [got] = read(loaded, mc)
+    entry = got.packet_replication_engine_entry.multicast_group_entry
+    assert entry.metadata == b"job-1"
+    assert sorted((r.egress_port, r.instance) for r in entry.replicas) == [(2, 1), (3, 1)]
+    with pytest.raises(grpc.RpcError) as info:
+        write(loaded, (Update.INSERT, mc))
+    assert [e.canonical_code for e in batch_errors(info.value)] == [code_pb2.ALREADY_EXISTS]

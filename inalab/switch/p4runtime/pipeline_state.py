@@ -47,6 +47,7 @@ class PipelineState:
     groups: dict[int, dict[int, int]] = field(default_factory=dict)
     group_max_size: dict[tuple[int, int], int] = field(default_factory=dict)
     clone_sessions: dict[int, p4runtime_pb2.CloneSessionEntry] = field(default_factory=dict)
+    multicast_metadata: dict[int, bytes] = field(default_factory=dict)  # group -> metadata
 
     def member_id_of(self, profile_id: int, handle: int) -> int | None:
         for mid, h in self.members.get(profile_id, {}).items():

@@ -64,6 +64,7 @@ def write_multicast(
             _detach(sw, gid, sw.mc_groups().get(gid, ()))
             sw.mc_group_delete(gid)
             raise
+        _keep_metadata(state, gid, msg.metadata)
         return
     if gid not in groups:
         raise not_found(f"{where} does not exist")
@@ -71,11 +72,20 @@ def write_multicast(
         nodes = _nodes_by_instance(list(msg.replicas), where)
         _detach(sw, gid, groups[gid])
         _attach(sw, gid, nodes)
+        _keep_metadata(state, gid, msg.metadata)
     elif kind == Update.DELETE:
         _detach(sw, gid, groups[gid])
         sw.mc_group_delete(gid)
+        state.multicast_metadata.pop(gid, None)
     else:
         raise invalid("update type must be INSERT, MODIFY or DELETE")
+
+
+def _keep_metadata(state: PipelineState, gid: int, metadata: bytes) -> None:
+    if metadata:
+        state.multicast_metadata[gid] = bytes(metadata)
+    else:
+        state.multicast_metadata.pop(gid, None)
 
 
 def _attach(sw: control.SwitchControl, gid: int, nodes: dict[int, list[int]]) -> None:
@@ -137,6 +147,7 @@ def read(
             ent = p4runtime_pb2.Entity()
             out = ent.packet_replication_engine_entry.multicast_group_entry
             out.multicast_group_id = g
+            out.metadata = state.multicast_metadata.get(g, b"")
             for node in nodes:
                 for port in node.ports:
                     out.replicas.add(egress_port=port, instance=node.rid)

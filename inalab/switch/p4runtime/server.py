@@ -47,7 +47,9 @@ class P4RuntimeServer:
             self._request_log.close()
 
     def wait_for_termination(self, timeout: float | None = None) -> bool:
-        return bool(self._server.wait_for_termination(timeout))
+        """Block until the server stops (or ``timeout`` s pass); True if it stopped."""
+        timed_out = self._server.wait_for_termination(timeout)
+        return not timed_out
 
 
 def start_server(

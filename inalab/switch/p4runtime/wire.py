@@ -165,16 +165,17 @@ _MATCH_KINDS = {2: "exact", 3: "ternary", 4: "lpm", 6: "range", 7: "optional"}
 
 def _match(data: bytes) -> MatchSpec:
     field_id = 0
-    spec: MatchSpec | None = None
+    kind: str | None = None
+    a: bytes = b""
+    b: bytes | int = b""
     for num, v in _fields(data):
         if num == 1:
             field_id = _int(v)
             continue
-        kind = _MATCH_KINDS.get(num)
-        if kind is None or spec is not None:
-            raise Fallback
-        a: bytes = b""
-        b: bytes | int = 0 if kind == "lpm" else b""
+        if kind is not None or num not in _MATCH_KINDS:
+            raise Fallback  # a second kind (protobuf: last wins) or `other`
+        kind = _MATCH_KINDS[num]
+        b = 0 if kind == "lpm" else b""
         for n2, v2 in _fields(_bytes(v)):
             if n2 == 1:
                 a = _bytes(v2)
@@ -184,10 +185,9 @@ def _match(data: bytes) -> MatchSpec:
                 b = _int32(v2)
             else:
                 raise Fallback
-        spec = (0, kind, a, b)
-    if spec is None:
+    if kind is None:
         raise Fallback
-    return (field_id, spec[1], spec[2], spec[3])
+    return (field_id, kind, a, b)
 
 
 def read_direct_entry(entity: bytes) -> DirectEntry:
