@@ -500,12 +500,14 @@ class Lowering:
         self.action_info.setdefault(fq, {"params": params, "decl": act, "synth": False})
         return aid
 
-    def synth_action(self, stmts: tuple[A.Stmt, ...], scope: Scope) -> str:
-        line = stmts[0].loc.line
+    def _synth_name(self, line: int) -> str:
         base = f"{self.prog_tag}l{line}"
         n = self._synth.get(base, 0)
         self._synth[base] = n + 1
-        name = base if n == 0 else f"{base}_{n - 1}"
+        return base if n == 0 else f"{base}_{n - 1}"
+
+    def synth_action(self, stmts: tuple[A.Stmt, ...], scope: Scope) -> str:
+        name = self._synth_name(stmts[0].loc.line)
         prims: list[Json] = []
         self.stmts_to_prims(stmts, scope, prims)
         aid = len(self.actions)
@@ -695,7 +697,7 @@ class Lowering:
                 if tv.kind != "table":
                     raise UnsupportedError("apply of something other than a table", s.loc)
                 t = self._table(tv, scope, pl)
-                return t["name"], [self._table_setter(t, None)]
+                return t.pop("$entry"), [self._table_setter(t, None)]
             assert isinstance(f, A.NameExpr)
             found = self._find_action(f.name, scope)
             assert found is not None
@@ -791,7 +793,7 @@ class Lowering:
                 pending.append(_setter(t["next_tables"], "__HIT__"))
             if miss is None:
                 pending.append(_setter(t["next_tables"], "__MISS__"))
-            return t["name"], pending
+            return t.pop("$entry"), pending
         v = self.ex.lower(s.cond, scope, BoolT())
         if not isinstance(v.type, BoolT):
             raise CompileError("if condition must be a bool expression", s.cond.loc)
@@ -861,7 +863,7 @@ class Lowering:
                 t["next_tables"][a] = default_entry[0]
             else:
                 pending.append(_setter(t["next_tables"], a))
-        return t["name"], pending
+        return t.pop("$entry"), pending
 
     def _table_setter(self, t: Json, _: None) -> Setter:
         def setter(n: str | None) -> None:
@@ -872,9 +874,36 @@ class Lowering:
         return setter
 
     def _table(self, tv: Val, scope: Scope, pl: Json) -> Json:
+        """Lower a table; key expressions that are not fields are computed first, in a
+        keyless table placed before it (its name becomes the entry: ``$entry``)."""
         from .tables import lower_table
 
-        return lower_table(self, tv, scope, pl)
+        n_before = len(pl["tables"])
+        t = lower_table(self, tv, scope, pl)
+        t["$entry"] = t["name"]
+        pre = tv.members.get("$pre_assigns") or []
+        if pre:
+            prims: list[Json] = []
+            for tmp, val, k in pre:
+                prims.append(
+                    {
+                        "op": "assign",
+                        "parameters": [tmp.json, param_json(val)],
+                        "source_info": self._source_info(k),
+                    }
+                )
+            name = self._synth_name(pre[0][2].loc.line)
+            aid = len(self.actions)
+            self.actions.append({"name": name, "id": aid, "runtime_data": [], "primitives": prims})
+            self.action_ids[name] = aid
+            self.action_info[name] = {"params": [], "decl": None, "synth": True}
+            pname, setters = self._keyless_table(f"tbl_{name}", name, [], pre[0][2], pl)
+            for f in setters:
+                f(t["name"])
+            # keep control-flow order: the key table before the table
+            pl["tables"].insert(n_before, pl["tables"].pop())
+            t["$entry"] = pname
+        return t
 
     # ================================================================ parser / deparser / checksums
     def _parser(self, d: A.ParserDecl, vals: list[Val | None]) -> Json:

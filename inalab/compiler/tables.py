@@ -26,6 +26,7 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
     if any(t["name"] == fq for t in pl["tables"]):
         raise CompileError(f"table {fq} is applied more than once", d.loc)
     keys: list[Json] = []
+    pre_assigns: list[tuple[Val, Val, A.KeyElem]] = []
     key_info: list[tuple[str, int, str]] = []
     selector_inputs: list[Json] = []
     kinds: list[str] = []
@@ -33,21 +34,36 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
         if k.match_kind not in _KINDS:
             raise CompileError(f"{k.match_kind}: unknown match kind", k.loc)
         v = low.ex.lower(k.expr, scope)
+        kmask: str | None = None
         if v.kind == "expr" and isinstance(v.type, BoolT) and isinstance(k.expr, A.Call):
             target = v.json["value"]["right"]["value"]
             width = 1
-        elif v.kind == "field":
+        elif v.kind == "field" and v.json["type"] == "field":
             target = v.json["value"]
             width = width_of(v.type)
+        elif (
+            isinstance(k.expr, A.Binary)
+            and k.expr.op == "&"
+            and (fv := low.ex.lower(k.expr.left, scope)).kind == "field"
+            and (mv := low.ex.lower(k.expr.right, scope, fv.type)).kind == "const"
+        ):
+            # field & constant: the field with a key mask, as p4c
+            target = fv.json["value"]
+            width = width_of(fv.type)
+            kmask = hex_value(mv.const or 0, width)
+        elif isinstance(v.type, (BitT, BoolT)):
+            # any other expression: computed into a scalar key_N before the table, as p4c
+            tmp = low.inst.scalar(low.inst.fresh("key"), v.type)
+            pre_assigns.append((tmp, v, k))
+            target = tmp.json["value"]
+            width = width_of(v.type)
         else:
-            raise UnsupportedError(
-                f"table key {k.expr.frag!r} that is not a field or isValid()", k.loc
-            )
+            raise UnsupportedError(f"table key {k.expr.frag!r} of this type", k.loc)
         if k.match_kind == "selector":
             selector_inputs.append({"type": "field", "value": target})
             continue
         name = _key_name(k)
-        keys.append({"match_type": k.match_kind, "name": name, "target": target, "mask": None})
+        keys.append({"match_type": k.match_kind, "name": name, "target": target, "mask": kmask})
         key_info.append((name, width, k.match_kind))
         kinds.append(k.match_kind)
     if "range" in kinds:
@@ -61,6 +77,7 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
     # actions
     action_names: list[str] = []
     local_ids: dict[str, int] = {}
+    tv.members["$pre_assigns"] = pre_assigns
     action_refs: list[tuple[str, A.ActionRef]] = []
     for ar in d.actions:
         found = low._find_action(ar.name, scope)
