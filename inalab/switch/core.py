@@ -41,6 +41,7 @@ from inalab.switch.stateful import check_rates
 from inalab.switch.tables import Table
 from inalab.switch.traffic_manager import DEFAULT_DEPTH, QueueStats, TrafficManager
 
+_monotonic = time.monotonic
 log = logging.getLogger("inalab.switch")
 trace = logging.getLogger("inalab.switch.trace")
 
@@ -113,7 +114,7 @@ class Switch:
         return self.tm.idle() and self._busy == 0
 
     def now_us(self) -> int:
-        return int((time.monotonic() - self._t0) * 1e6)
+        return int((_monotonic() - self._t0) * 1e6)
 
     # ================================================================== program
     def load_program(self, bmv2_json: str | bytes | dict[str, object]) -> None:

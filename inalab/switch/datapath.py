@@ -257,17 +257,17 @@ def run_egress(
     assert prog is not None
     sm = prog.sm
     F = p.F
-    tr = trace.isEnabledFor(logging.DEBUG)
+    tr = bool(sw._trace_on)
     if now is None:
         now = sw.now_us()
     F[prog.s_egress_port] = port
     F[prog.s_egress_spec] = 0
     F[prog.s_packet_length] = p.len_reg
-    F[sm["enq_timestamp"]] = enq_us & 0xFFFFFFFF
-    F[sm["enq_qdepth"]] = enq_depth
-    F[sm["deq_qdepth"]] = deq_depth
-    F[sm["deq_timedelta"]] = (now - enq_us) & 0xFFFFFFFF
-    F[sm["egress_global_timestamp"]] = now & 0xFFFFFFFFFFFF
+    F[prog.s_enq_ts] = enq_us & 0xFFFFFFFF
+    F[prog.s_enq_qdepth] = enq_depth
+    F[prog.s_deq_qdepth] = deq_depth
+    F[prog.s_deq_td] = (now - enq_us) & 0xFFFFFFFF
+    F[prog.s_egress_ts] = now & 0xFFFFFFFFFFFF
     n = prog.egress_init
     if tr:
         trace.debug("[%d.%d] Pipeline 'egress': start (egress port %d)", p.pid, p.copy, port)
@@ -281,7 +281,11 @@ def run_egress(
         sw._drop(p, f"fault in egress: {e}")
         return NOTHING
     p.exit = False
-    more: list[Item] = []
+    if p.clone_e2e is None:  # the common case
+        more: list[Item] = []
+        _finish_egress(sw, prog, port, p, tr, more)
+        return more
+    more = []
     clone: tuple[Packet, MirrorSession] | None = None
     if p.clone_e2e is not None:
         session, cfl = p.clone_e2e

@@ -248,6 +248,11 @@ class Program:
         self.s_mcast_grp = sm["mcast_grp"]
         self.s_priority = sm["priority"]
         self.s_parser_error = sm["parser_error"]
+        self.s_enq_ts = sm["enq_timestamp"]
+        self.s_enq_qdepth = sm["enq_qdepth"]
+        self.s_deq_qdepth = sm["deq_qdepth"]
+        self.s_deq_td = sm["deq_timedelta"]
+        self.s_egress_ts = sm["egress_global_timestamp"]
         self.ingress_init = self.pipeline_init.get("ingress")
         self.egress_init = self.pipeline_init.get("egress")
         # template of a fresh packet's fields
