@@ -305,13 +305,26 @@ def test_wildcard_reads(loaded: p4runtime_pb2_grpc.P4RuntimeStub) -> None:
 def test_malformed_protobuf_is_refused_and_the_server_keeps_serving(
     rig: Rig, loaded: p4runtime_pb2_grpc.P4RuntimeStub
 ) -> None:
+    garbage = b"\xff\xff\xff\xff garbage"
     channel = grpc.insecure_channel(rig.addr)
-    raw = channel.unary_unary("/p4.v1.P4Runtime/Write")
-    with pytest.raises(grpc.RpcError) as info:
-        raw(b"\xff\xff\xff\xff garbage")
-    assert info.value.code() in (grpc.StatusCode.INTERNAL, grpc.StatusCode.INVALID_ARGUMENT)
-    channel.close()
-    write(loaded, (Update.INSERT, fwd(1, 2)))
+    try:
+        for method in ("Write", "SetForwardingPipelineConfig", "Capabilities"):
+            call = channel.unary_unary(f"/p4.v1.P4Runtime/{method}")
+            with pytest.raises(grpc.RpcError) as info:
+                call(garbage)
+            assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT, method
+            assert "malformed" in (info.value.details() or "")
+        read_call = channel.unary_stream("/p4.v1.P4Runtime/Read")
+        with pytest.raises(grpc.RpcError) as info:
+            list(read_call(garbage))
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        stream_call = channel.stream_stream("/p4.v1.P4Runtime/StreamChannel")
+        with pytest.raises(grpc.RpcError) as info:
+            list(stream_call(iter([garbage])))
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    finally:
+        channel.close()
+    write(loaded, (Update.INSERT, fwd(1, 2)))  # the primary's session is intact
     assert len(read(loaded, all_fwd())) == 1
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, status_pb2
 from p4.v1 import p4runtime_pb2, p4runtime_pb2_grpc
 
@@ -226,8 +228,10 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
             context.abort(failure[0].code, failure[0].message)
 
     def _on_stream_request(
-        self, client: StreamClient, req: p4runtime_pb2.StreamMessageRequest
+        self, client: StreamClient, req: p4runtime_pb2.StreamMessageRequest | Malformed
     ) -> None:
+        if isinstance(req, Malformed):
+            raise P4RuntimeError(grpc.StatusCode.INVALID_ARGUMENT, req.message)
         kind = req.WhichOneof("update")
         if kind == "arbitration":
             self.arbitrator.arbitrate(client, req.arbitration)
@@ -276,25 +280,65 @@ def _set_batch_error(
     context.set_details(message)
 
 
+@dataclass(frozen=True)
+class Malformed:
+    """A request protobuf could not parse; the handler answers INVALID_ARGUMENT."""
+
+    message: str
+
+
+def _lenient(parse: Callable[[bytes], object], what: str) -> Callable[[bytes], object]:
+    def deserialize(data: bytes) -> object:
+        try:
+            return parse(data)
+        except DecodeError as e:
+            return Malformed(f"malformed {what}: {e}")
+
+    return deserialize
+
+
+def _refuse_malformed(fn: Callable[[Any, grpc.ServicerContext], R]) -> Callable[..., R]:
+    def handler(request: object, context: grpc.ServicerContext) -> R:
+        if isinstance(request, Malformed):
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.message)
+        return fn(request, context)
+
+    return handler
+
+
+def _refuse_malformed_stream(
+    fn: Callable[[Any, grpc.ServicerContext], Iterator[R]],
+) -> Callable[..., Iterator[R]]:
+    def handler(request: object, context: grpc.ServicerContext) -> Iterator[R]:
+        if isinstance(request, Malformed):
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.message)
+        yield from fn(request, context)
+
+    return handler
+
+
 def handlers(service: P4RuntimeService) -> grpc.GenericRpcHandler:
-    """The service's RPC handlers: those of the generated stubs, except that Write
-    requests are read by :func:`~inalab.switch.p4runtime.wire.read_write_request`."""
+    """The service's RPC handlers, as the generated stubs define them except that
+    Write requests are read by :func:`~inalab.switch.p4runtime.wire.read_write_request`
+    and a request protobuf cannot parse is INVALID_ARGUMENT (not gRPC's INTERNAL)."""
     pb = p4runtime_pb2
 
-    def unary(fn: Callable[..., object], req: Any, resp: Any) -> grpc.RpcMethodHandler:
+    def unary(fn: Callable[..., Any], req: Any, resp: Any) -> grpc.RpcMethodHandler:
         return grpc.unary_unary_rpc_method_handler(
-            fn, request_deserializer=req.FromString, response_serializer=resp.SerializeToString
+            _refuse_malformed(fn),
+            request_deserializer=_lenient(req.FromString, req.DESCRIPTOR.name),
+            response_serializer=resp.SerializeToString,
         )
 
     methods = {
         "Write": grpc.unary_unary_rpc_method_handler(
-            service.Write,
-            request_deserializer=read_write_request,
+            _refuse_malformed(service.Write),
+            request_deserializer=_lenient(read_write_request, "WriteRequest"),
             response_serializer=pb.WriteResponse.SerializeToString,
         ),
         "Read": grpc.unary_stream_rpc_method_handler(
-            service.Read,
-            request_deserializer=pb.ReadRequest.FromString,
+            _refuse_malformed_stream(service.Read),
+            request_deserializer=_lenient(pb.ReadRequest.FromString, "ReadRequest"),
             response_serializer=pb.ReadResponse.SerializeToString,
         ),
         "SetForwardingPipelineConfig": unary(
@@ -309,7 +353,9 @@ def handlers(service: P4RuntimeService) -> grpc.GenericRpcHandler:
         ),
         "StreamChannel": grpc.stream_stream_rpc_method_handler(
             service.StreamChannel,
-            request_deserializer=pb.StreamMessageRequest.FromString,
+            request_deserializer=_lenient(
+                pb.StreamMessageRequest.FromString, "StreamMessageRequest"
+            ),
             response_serializer=pb.StreamMessageResponse.SerializeToString,
         ),
         "Capabilities": unary(
