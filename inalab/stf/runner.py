@@ -237,6 +237,10 @@ class StfRun:
                 self.command(c, where)
             except ControlError as exc:
                 raise StfError(where, f"{c.verb}: {exc}") from None
+            except IndexError:
+                raise StfError(
+                    where, f"{c.verb}: missing arguments in '{c.verb} {c.args}'"
+                ) from None
 
     def command(self, c: Command, where: str) -> None:
         sw = self.sw

@@ -77,6 +77,8 @@ def test_multicast_and_registers_and_counters(tmp_path: Path) -> None:
 def test_bad_lines_name_file_and_line(tmp_path: Path) -> None:
     for text, msg in (
         ("frobnicate 1\n", "x.stf:1: unknown STF command 'frobnicate'"),
+        ("mc_mgrp_create\n", "x.stf:1: mc_mgrp_create: missing arguments in 'mc_mgrp_create '"),
+        ("mirroring_add 5\n", "x.stf:1: mirroring_add: missing arguments in 'mirroring_add 5'"),
         ("add nope a:1 set_port(port:1)\n", "x.stf:1: unknown table 'nope'"),
         ("add fwd zz:1 set_port(port:1)\n", "x.stf:1: unknown key field 'zz'"),
         ("add fwd a:1 set_port(prt:1)\n", "x.stf:1: action 'set_port' has no parameter 'prt'"),
