@@ -235,15 +235,17 @@ def extern_function(low: Any, name: str, args: list[Val], e: A.Call) -> Json | N
         )
         fl: Json = hexstr(0, None)
         if name == "clone_preserving_field_list":
-            fl = hexstr(args[2].const or 0, None)
+            fl = hexstr(low.annotated_field_list(args[2].const or 0), None)
         elif name == "clone3":
             fl = hexstr(low.field_list(args[2], e), None)
         return {"op": op, "parameters": [param_json(args[1]), fl]}
     if name in ("resubmit_preserving_field_list", "recirculate_preserving_field_list"):
-        return {"op": name, "parameters": [hexstr(args[0].const or 0, None)]}
+        # bmv2's primitives are "resubmit" / "recirculate" with a field list id
+        fid = low.annotated_field_list(args[0].const or 0)
+        return {"op": name.split("_")[0], "parameters": [hexstr(fid, None)]}
     if name in ("resubmit", "recirculate"):
         fid = low.field_list(args[0], e) if n else 0
-        return {"op": f"{name}_preserving_field_list", "parameters": [hexstr(fid, None)]}
+        return {"op": name, "parameters": [hexstr(fid, None)]}
     if name == "truncate":
         return {"op": "truncate", "parameters": [param_json(args[0])]}
     if name in ("assert", "assume"):

@@ -55,6 +55,7 @@ class Lowering:
         self.node_count = 0
         self.table_count = 0
         self.cur_prims: list[Json] | None = None
+        self.annotated_lists: dict[int, list[Json]] = {}
         self._synth: dict[str, int] = {}
         self.prog_tag = re.sub(r"[^A-Za-z0-9_]", "", Path(filename).stem)
 
@@ -131,17 +132,34 @@ class Lowering:
         if not isinstance(t, StructLikeT) or t.kind != "struct":
             raise CompileError("the metadata type must be a struct", where.loc)
         members: dict[str, Val] = {}
+        decl = self.env.decls.get(t.name)
+        annos = {f.name: f.annotations for f in getattr(decl, "fields", ())}
         for fname, ft in t.fields:
-            if isinstance(ft, StructLikeT) and ft.kind == "header":
-                members[fname] = self.inst.header(fname, ft)
-            elif isinstance(ft, StructLikeT) and ft.kind == "struct":
-                inner: dict[str, Val] = {}
-                for f2, t2 in ft.fields:
-                    inner[f2] = self.inst.variable(f"{t.name}._{fname}_{f2}", t2)
-                members[fname] = Val({"type": "struct"}, ft, "struct", members=inner)
-            else:
-                members[fname] = self.inst.variable(f"{t.name}.{fname}", ft)
+            self._metadata_field(t, fname, ft, members)
+            for a in annos.get(fname, ()):
+                if a.name == "field_list":
+                    from .externs import flatten_fields
+
+                    for arg in a.args:
+                        idx = self.env.const_value(arg)
+                        if isinstance(idx, int):
+                            self.annotated_lists.setdefault(idx, []).extend(
+                                f.json for f in flatten_fields(members[fname], a)
+                            )
         return Val({"type": "struct", "value": t.name}, t, "struct", members=members)
+
+    def _metadata_field(
+        self, t: StructLikeT, fname: str, ft: Type, members: dict[str, Val]
+    ) -> None:
+        if isinstance(ft, StructLikeT) and ft.kind == "header":
+            members[fname] = self.inst.header(fname, ft)
+        elif isinstance(ft, StructLikeT) and ft.kind == "struct":
+            inner: dict[str, Val] = {}
+            for f2, t2 in ft.fields:
+                inner[f2] = self.inst.variable(f"{t.name}._{fname}_{f2}", t2)
+            members[fname] = Val({"type": "struct"}, ft, "struct", members=inner)
+        else:
+            members[fname] = self.inst.variable(f"{t.name}.{fname}", ft)
 
     def _bind_params(self, d: A.ParserDecl | A.ControlDecl, vals: list[Val | None]) -> Scope:
         scope = Scope()
@@ -371,10 +389,23 @@ class Lowering:
         else:
             raise UnsupportedError("assignment of this type", s.loc)
 
+    def annotated_field_list(self, index: int) -> int:
+        """The field list of metadata fields annotated @field_list(index)."""
+        if not any(f["id"] == index for f in self.objs.field_lists):
+            self.objs.field_lists.append(
+                {
+                    "id": index,
+                    "name": f"field_list{index}",
+                    "elements": self.annotated_lists.get(index, []),
+                }
+            )
+        return index
+
     def field_list(self, v: Val, e: A.Node) -> int:
         from .externs import flatten_fields
 
-        fid = len(self.objs.field_lists) + 1
+        used = [f["id"] for f in self.objs.field_lists] + list(self.annotated_lists)
+        fid = max(used, default=0) + 1
         self.objs.field_lists.append(
             {"id": fid, "name": f"fl_{fid}", "elements": [f.json for f in flatten_fields(v, e)]}
         )
