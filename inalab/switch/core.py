@@ -123,6 +123,13 @@ class Switch:
         prog.ns["_rand"] = lambda lo, hi: rng.randint(lo, hi) if hi >= lo else lo
         prog.ns["ALG_random"] = lambda data: rng.getrandbits(32)
         with self._lock:
+            # packets queued for the old program cannot run on the new one
+            dropped: list[object] = []
+            self.tm.drain(dropped.append)
+            if dropped:
+                self.drops["program replaced"] = self.drops.get("program replaced", 0) + len(
+                    dropped
+                )
             self.prog = prog
             self._trace_on = None
             # bmv2 resets the PRE with the program; clone sessions stay configured

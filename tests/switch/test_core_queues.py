@@ -112,3 +112,19 @@ def test_bad_queue_settings_are_refused() -> None:
         sw.set_queue_rate(-1.0, port=1)
     with pytest.raises(InvalidRequestError):
         sw.set_queue_depth(3, port=1, priority=5)
+
+
+def test_loading_a_program_drops_packets_queued_for_the_old_one() -> None:
+    sw, out, _ = prio_switch()
+    sw.set_queue_rate(1, port=1)
+    for i in range(3):
+        sw.receive(0, bytes([0, 0, 0, i]))
+    assert sw.tm.queued == 3
+    sw.load_program(sw.program_json() or {})
+    assert sw.tm.queued == 0 and sw.drops["program replaced"] == 3
+    sw.start()
+    try:
+        assert sw.wait_idle(1.0)
+    finally:
+        sw.stop()
+    assert len(out) <= 1  # at most the first packet, sent before the reload
