@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import logging
+import os
 import signal
 import sys
 import threading
@@ -283,6 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SwitchIOError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
+    # gRPC's C core logs its own copy of start-up errors on stderr; we print one line.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

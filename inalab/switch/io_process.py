@@ -197,7 +197,7 @@ class SwitchProcess:
                 request_log=self.options.grpc_request_log,
             )
         except (OSError, RuntimeError) as exc:
-            raise StartupError(f"P4Runtime server on {addr}: cannot start: {exc}") from None
+            raise StartupError(f"P4Runtime server: {exc}") from None
 
     # ------------------------------------------------------------------ run-time
     def set_impairment(self, port: int, direction: Direction, imp: Impairment) -> None:

@@ -84,3 +84,31 @@ def test_started_like_p4runtime_switch(lab: VethLab, tmp_path: Path, with_json: 
     text = log.read_text()
     assert "device 3 running" in text and "stopped" in text, text
     assert "Traceback" not in text
+
+
+def test_busy_grpc_or_control_port_is_one_line_exit_1() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        base = [sys.executable, "-m", "inalab.switch", "--no-p4"]
+        r = subprocess.run(
+            [*base, "--no-runtime", "--", "--grpc-server-addr", f"127.0.0.1:{port}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert r.returncode == 1
+        assert r.stderr.count("\n") == 1
+        assert r.stderr.startswith("inalab-switch: error: P4Runtime server: ")
+        r = subprocess.run(
+            [*base, "--no-grpc", "--thrift-port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert r.returncode == 1
+        assert r.stderr == (
+            f"inalab-switch: error: runtime control channel 127.0.0.1:{port}: cannot listen: "
+            "Address already in use\n"
+        )
