@@ -547,7 +547,7 @@ def _make_cond(
 ) -> Node:
     def node(p: Packet) -> Node | None:
         r = fn(p)
-        if _trace_on(p):
+        if _TRACE_STATE[0]:
             trace_log.debug(
                 '[%d.%d] Condition "%s" is %s', p.pid, p.copy, name, "true" if r else "false"
             )
@@ -555,10 +555,6 @@ def _make_cond(
         return resolved[n] if n is not None else None
 
     return node
-
-
-def _trace_on(p: Packet) -> bool:
-    return _TRACE_STATE[0]
 
 
 _TRACE_STATE = [False]

@@ -11,7 +11,9 @@ from inalab.switch.expressions import ExprCompiler
 from inalab.switch.program import HeaderInfo, Layout
 
 
-def gen_extract(src: Source, h: HeaderInfo, hid: str, base: str, vlen: str | None) -> None:
+def gen_extract(
+    src: Source, h: HeaderInfo, hid: str, base: str, vlen: str | None, in_union: bool = True
+) -> None:
     """Extract header ``h``'s layout into header id ``hid`` (base slot ``base``)."""
     fixed = h.fixed_bits()
     has_vb = any(w == 0 for _, w, _ in h.fields)
@@ -43,7 +45,10 @@ def gen_extract(src: Source, h: HeaderInfo, hid: str, base: str, vlen: str | Non
             vals.append(f"(x >> {shift}) & {(1 << w) - 1}" if shift else f"x & {(1 << w) - 1}")
         if vals:
             src.add(f"F[{base}:{base} + {len(vals)}] = ({', '.join(vals)},)")
-    src.add(f"_mark_valid(p, {hid})")
+    if in_union:
+        src.add(f"_mark_valid(p, {hid})")  # also invalidates its union siblings
+    else:
+        src.add(f"V[{hid}] = 1")
     src.add("p.off = o + n")
 
 
@@ -91,7 +96,7 @@ class ParserCompiler:
             vlen = self.ex.operand(params[1], path) if kind == "extract_VL" else None
             if t == "regular":
                 h = self.lay.header(v, path)
-                gen_extract(src, h, str(h.id), str(h.base), vlen)
+                gen_extract(src, h, str(h.id), str(h.base), vlen, h.id in self.lay.union_of)
                 src.add(f"if TRACE: _trace(p, 'Extracting header {v}')")
             elif t == "stack":
                 sid, _ = self.ex.stack_ref(v, path)
