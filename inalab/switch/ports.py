@@ -44,6 +44,11 @@ PACKET_MR_PROMISC = 1
 PACKET_IGNORE_OUTGOING = 23
 PACKET_OUTGOING = 4
 SO_RCVBUFFORCE = 33
+PACKET_AUXDATA = 8
+TP_STATUS_VLAN_VALID = 0x10
+TP_STATUS_VLAN_TPID_VALID = 0x40
+_AUXDATA = struct.Struct("IIIHHHH")  # struct tpacket_auxdata
+_ANC_SPACE = socket.CMSG_SPACE(_AUXDATA.size)
 IFF_UP = 0x1
 RCVBUF_BYTES = 4 * 1024 * 1024
 MAX_FRAME = 65536
@@ -126,6 +131,18 @@ def interface_index(iface: str) -> int:
     return index
 
 
+def restore_vlan(data: bytes, ancillary: list[tuple[int, int, bytes]]) -> bytes:
+    """Put back the 802.1Q tag the kernel moved into PACKET_AUXDATA, if any."""
+    for level, kind, aux in ancillary:
+        if level == SOL_PACKET and kind == PACKET_AUXDATA and len(aux) >= _AUXDATA.size:
+            status, _len, _snap, _mac, _net, tci, tpid = _AUXDATA.unpack_from(aux)
+            if status & TP_STATUS_VLAN_VALID:
+                if not status & TP_STATUS_VLAN_TPID_VALID:
+                    tpid = 0x8100
+                return data[:12] + struct.pack("!HH", tpid, tci) + data[12:]
+    return data
+
+
 class InterfacePort:
     """A Linux interface through an AF_PACKET raw socket."""
 
@@ -140,11 +157,11 @@ class InterfacePort:
             raise PortError(f"interface {iface!r}: raw sockets need root (CAP_NET_RAW)") from None
         try:
             sock.bind((iface, ETH_P_ALL))
-            try:  # Linux >= 4.20; else the pkttype of every frame is checked
+            with contextlib.suppress(OSError):  # Linux >= 4.20; pkttype is checked anyway
                 sock.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
-                self.kernel_ignores_outgoing = True
-            except OSError:
-                self.kernel_ignores_outgoing = False
+            # The kernel strips 802.1Q tags into metadata (rx VLAN offload); ask for it
+            # so the tag goes back into the frame, as libpcap (and so bmv2) does.
+            sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
             try:
                 sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF_BYTES)
             except OSError:
@@ -167,21 +184,19 @@ class InterfacePort:
         """Read up to ``budget`` frames now available and deliver them."""
         sock = self.sock
         stats = self.stats
-        check_outgoing = not self.kernel_ignores_outgoing
         for _ in range(budget):
             try:
-                if check_outgoing:
-                    data, addr = sock.recvfrom(MAX_FRAME)
-                    if addr[2] == PACKET_OUTGOING:
-                        continue
-                else:
-                    data = sock.recv(MAX_FRAME)
+                data, anc, _flags, addr = sock.recvmsg(MAX_FRAME, _ANC_SPACE)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
                 if exc.errno in (errno.ENETDOWN, errno.ENXIO):
                     return
                 raise
+            if addr[2] == PACKET_OUTGOING:
+                continue
+            if anc:
+                data = restore_vlan(data, anc)
             stats.rx_packets += 1
             stats.rx_bytes += len(data)
             deliver(data)

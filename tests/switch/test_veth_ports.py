@@ -11,7 +11,7 @@ import pytest
 from inalab.switch.impairment import Impairment, Impairments
 from inalab.switch.io_errors import PortError
 from inalab.switch.io_netns import VethLab
-from inalab.switch.ports import PortSet
+from inalab.switch.ports import PACKET_AUXDATA, SOL_PACKET, PortSet, restore_vlan
 
 pytestmark = pytest.mark.integration
 
@@ -135,5 +135,35 @@ def test_frame_over_the_egress_mtu_is_counted_and_warned_once(
         assert ports.stats()[2].tx_errors == 2 and ports.stats()[2].tx_packets == 0
         warnings = [r.getMessage() for r in caplog.records if "exceeds the MTU" in r.getMessage()]
         assert len(warnings) == 1 and "tso off gso off" in warnings[0]
+    finally:
+        ports.stop()
+
+
+def test_vlan_tags_stripped_by_the_kernel_are_put_back(lab: VethLab) -> None:
+    sw = Crossover()
+    seen: list[bytes] = []
+    receive = sw.receive
+
+    def record(port: int, data: bytes) -> None:
+        seen.append(data)
+        receive(port, data)
+
+    sw.receive = record  # type: ignore[method-assign]
+    ports = PortSet(sw)  # type: ignore[arg-type]
+    for h in lab.hosts:
+        ports.add_interface(h.index, h.switch_iface)
+    ports.start()
+    try:
+        tx, rx = lab.socket(1), lab.socket(2)
+        rx.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+        tagged = bytes.fromhex("0200000000020200000000018100a06488b5") + MARK + bytes(40)
+        tx.send(tagged)
+        rx.settimeout(2)
+        while True:
+            data, anc, _, _ = rx.recvmsg(4096, socket.CMSG_SPACE(32))
+            if MARK in data:
+                break
+        assert restore_vlan(data, anc) == tagged  # what the switch sent
+        assert seen == [tagged]  # what the pipeline saw
     finally:
         ports.stop()
