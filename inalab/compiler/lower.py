@@ -18,6 +18,16 @@ Json = dict[str, Any]
 Setter = Callable[[str | None], None]
 
 
+def _contains_return(s: A.Stmt) -> bool:
+    if isinstance(s, A.Return):
+        return True
+    if isinstance(s, A.Block):
+        return any(_contains_return(x) for x in s.stmts)
+    if isinstance(s, A.If):
+        return _contains_return(s.then) or (s.other is not None and _contains_return(s.other))
+    return False
+
+
 def _setter(d: Json, key: str) -> Setter:
     def set_next(n: str | None) -> None:
         d[key] = n
@@ -56,6 +66,7 @@ class Lowering:
         self.table_count = 0
         self.cur_prims: list[Json] | None = None
         self.annotated_lists: dict[int, list[Json]] = {}
+        self._inlining: set[str] = set()
         self._synth: dict[str, int] = {}
         self.prog_tag = re.sub(r"[^A-Za-z0-9_]", "", Path(filename).stem)
 
@@ -172,8 +183,64 @@ class Lowering:
         return scope
 
     # ================================================================ statements -> primitives
+    def inline_function(self, fd: A.FunctionDecl, c: A.Call, scope: Scope) -> Val | None:
+        """Inline a user-defined function: in-parameters are copied into locals, out/inout
+        parameters alias the arguments; a single ``return e;`` must end the body."""
+        if self.cur_prims is None:
+            raise UnsupportedError(f"call of function {fd.name} in this position", c.loc)
+        if fd.name in self._inlining:
+            raise UnsupportedError(f"recursive function {fd.name}", c.loc)
+        if len(c.args) != len(fd.params):
+            raise CompileError(f"{fd.name} takes {len(fd.params)} arguments", c.loc)
+        body = fd.body.stmts
+        last = body[-1] if body else None
+        for s in body[:-1]:
+            if _contains_return(s):
+                raise UnsupportedError(f"return before the end of function {fd.name}", s.loc)
+        if last is not None and not isinstance(last, A.Return) and _contains_return(last):
+            raise UnsupportedError(f"return inside a branch of function {fd.name}", last.loc)
+        inner = Scope()
+        for p, a in zip(fd.params, c.args, strict=True):
+            t = self.env.resolve(p.type)
+            if p.direction in ("out", "inout"):
+                v = self.ex.lower(a, scope, t)
+                if v.kind not in ("field", "header", "struct", "stack", "union"):
+                    raise CompileError(
+                        f"argument for {p.direction} {p.name} is not assignable", a.loc
+                    )
+                inner.names[p.name] = v
+                continue
+            v = self.ex.coerce(self.ex.lower(a, scope, t), t, a)
+            if v.kind == "const":
+                inner.names[p.name] = v
+                continue
+            local = self.inst.variable(self.inst.local_name(p.name), t)
+            self._assign_vals(local, v, a)
+            inner.names[p.name] = local
+        self._inlining.add(fd.name)
+        try:
+            for s in body[:-1] if isinstance(last, A.Return) else body:
+                self._stmt_prim(s, inner)
+            if isinstance(last, A.Return) and last.value is not None:
+                assert fd.ret is not None
+                rt = self.env.resolve(fd.ret)
+                rv = self.ex.coerce(self.ex.lower(last.value, inner, rt), rt, last.value)
+                if rv.kind == "const":
+                    return rv
+                result = self.inst.variable(self.inst.fresh("retval"), rt)
+                self._assign_vals(result, rv, last)
+                return result
+        finally:
+            self._inlining.discard(fd.name)
+        return None
+
     def call_expr(self, e: A.Call, scope: Scope, want: Type | None) -> Val:
-        """A call used as a value: isValid(), register read, lookahead."""
+        """A call used as a value: isValid(), register read, lookahead, functions."""
+        if isinstance(e.func, A.NameExpr) and e.func.name in self.env.functions:
+            v = self.inline_function(self.env.functions[e.func.name], e, scope)
+            if v is None:
+                raise CompileError(f"function {e.func.name} returns no value", e.loc)
+            return v
         if isinstance(e.func, A.Member):
             obj = self.ex.lower(e.func.expr, scope)
             m = e.func.name
@@ -434,7 +501,8 @@ class Lowering:
                 self._inline_action(act[0], c, scope, s)
                 return
             if f.name in self.env.functions:
-                raise UnsupportedError(f"call of user-defined function {f.name}", c.loc)
+                self.inline_function(self.env.functions[f.name], c, scope)
+                return
             raise CompileError(f"{f.name}: declaration not found", f.loc)
         if isinstance(f, A.Member):
             obj = self.ex.lower(f.expr, scope)
@@ -608,7 +676,7 @@ class Lowering:
                 t = self.env.resolve(loc.type)
                 scope.names[loc.name] = self.ex.coerce(self.ex.lower(loc.value, scope, t), t, loc)
             elif isinstance(loc, A.FunctionDecl):
-                raise UnsupportedError(f"user-defined function {loc.name}", loc.loc)
+                raise UnsupportedError(f"function {loc.name} declared inside a control", loc.loc)
             else:
                 raise UnsupportedError(f"{type(loc).__name__} in a control", loc.loc)
 

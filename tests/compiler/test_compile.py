@@ -255,7 +255,7 @@ def test_missing_include_and_unreadable_file(tmp_path: Path) -> None:
         (
             "bit<9> f(in bit<9> x) { return x; }",
             "apply { }",
-            "user-defined function f",
+            "function f declared inside a control",
         ),
     ],
 )

@@ -1,0 +1,31 @@
+// User-defined functions, inlined: an inout parameter with a return value (post-increment)
+// and in parameters with an if inside the body.
+#include <core.p4>
+#include <v1model.p4>
+header h_t { bit<8> a; bit<8> b; bit<8> c; }
+struct H { h_t h; }
+struct M { }
+bit<8> postincr(inout bit<8> x) {
+    bit<8> rv = x;
+    x = x + 1;
+    return rv;
+}
+bit<8> maxv(in bit<8> p, in bit<8> q) {
+    bit<8> r = q;
+    if (p > q) { r = p; }
+    return r;
+}
+parser P(packet_in pk, out H h, inout M m, inout standard_metadata_t s) {
+    state start { pk.extract(h.h); transition accept; } }
+control V(inout H h, inout M m) { apply {} }
+control I(inout H h, inout M m, inout standard_metadata_t s) {
+    apply {
+        h.h.c = postincr(h.h.a);
+        h.h.b = maxv(h.h.a, h.h.b) + 1;
+        s.egress_spec = 1;
+    }
+}
+control E(inout H h, inout M m, inout standard_metadata_t s) { apply {} }
+control C(inout H h, inout M m) { apply {} }
+control D(packet_out p, in H h) { apply { p.emit(h.h); } }
+V1Switch(P(), V(), I(), E(), C(), D()) main;
