@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -46,6 +47,12 @@ def _cli(port: int, *command: str) -> str:
         text=True,
     )
     return r.stdout
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _switch_counts(port: int) -> tuple[int, int]:
@@ -138,22 +145,28 @@ def main() -> int:
             )
             print(
                 f"{'offered pps':>12} {'delivered pps':>14} {'loss %':>8}"
-                f" {'switch read':>12} {'switch wrote':>13}"
+                f" {'switch read':>12} {'switch wrote':>13} {'CPU us/pkt':>11}"
             )
             best = 0.0
             for rate in rates:
                 rx0, tx0 = _switch_counts(port)
+                cpu0 = _cpu_seconds(proc.pid)
                 sent, got, elapsed = _run_rate(lab, frame, rate, args.seconds)
+                cpu1 = _cpu_seconds(proc.pid)
                 rx1, tx1 = _switch_counts(port)
                 pps = got / elapsed
                 best = max(best, pps)
+                us = 1e6 * (cpu1 - cpu0) / max(1, tx1 - tx0)
                 print(
                     f"{rate:>12} {pps:>14.0f} {100 * (1 - got / sent):>8.2f}"
-                    f" {rx1 - rx0:>12} {tx1 - tx0:>13}",
+                    f" {rx1 - rx0:>12} {tx1 - tx0:>13} {us:>11.1f}",
                     flush=True,
                 )
             verdict = "meets" if best >= TARGET_PPS else "below"
             print(f"best delivered: {best:.0f} pps ({verdict} the {TARGET_PPS} pps target)")
+            print(
+                f"load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+            )
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=15)
