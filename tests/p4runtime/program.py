@@ -4,7 +4,7 @@ Hand-written (no compiler needed) to exercise every P4Runtime entity the
 server handles: packet_out / packet_in controller headers on CPU port 64,
 ``MyIngress.fwd`` (exact dstAddr; direct counter; idle timeout),
 ``MyIngress.acl`` (ternary srcAddr + range etherType: digests, an indexed
-counter, register writes), ``MyIngress.ecmp`` (exact etherType through the
+counter, register writes; a direct meter), ``MyIngress.ecmp`` (exact etherType through the
 action selector ``MyIngress.ecmp_selector``), a meter, a register and a parser value set (declared, unused by the parser).
 """
 
@@ -29,7 +29,7 @@ _STANDARD_METADATA = [
     ["parser_error", 32, False], ["priority", 3, False], ["_padding", 3, False],
 ]  # fmt: skip
 
-# ids as p4c would derive them (prefix byte per kind); any unique ids do
+# ids with the P4Ids prefix byte of their kind (p4runtime-shell relies on it)
 T_FWD, T_ACL, T_ECMP = 0x02000001, 0x02000002, 0x02000003
 A_NOACTION, A_DROP, A_SET_PORT, A_TO_CPU, A_SET_MCAST = (0x01000000 + i for i in range(5))
 A_LEARN, A_COUNT_PORT, A_REMEMBER = 0x01000005, 0x01000006, 0x01000007
@@ -37,12 +37,13 @@ PROFILE = 0x11000001
 COUNTER, DIRECT_COUNTER, METER, REGISTER, DIGEST = (
     0x12000001,
     0x13000001,
-    0x15000001,
+    0x14000001,
     0x16000001,
-    0x18000001,
+    0x17000001,
 )
-PKT_IN, PKT_OUT = 0x40000001, 0x40000002
+PKT_IN, PKT_OUT = 0x04000001, 0x04000002
 VALUE_SET = 0x03000001
+DIRECT_METER = 0x15000001
 
 
 def _f(h: str, name: str) -> Json:
@@ -91,7 +92,7 @@ def _default(aid: int, const: bool = False) -> Json:
 
 def bmv2_json() -> Json:
     header_types = [
-        {"name": "scalars_0", "id": 0, "fields": []},
+        {"name": "scalars_0", "id": 0, "fields": [["acl_color", 8, False]]},
         {"name": "standard_metadata", "id": 1, "fields": _STANDARD_METADATA},
         {
             "name": "packet_out_t",
@@ -194,6 +195,7 @@ def bmv2_json() -> Json:
         [(A_LEARN, "MyIngress.learn"), (A_COUNT_PORT, "MyIngress.count_port"),
          (A_REMEMBER, "MyIngress.remember"), (A_DROP, "MyIngress.drop"), (A_NOACTION, "NoAction")],
         match_type="range", next="MyIngress.ecmp", default_entry=_default(A_NOACTION),
+        direct_meters="MyIngress.acl_meter",
     )  # fmt: skip
     ecmp = _table(
         "MyIngress.ecmp", 2,
@@ -227,7 +229,11 @@ def bmv2_json() -> Json:
         "parsers": [parser],
         "parse_vsets": [{"name": "ParserImpl.tunnel_types", "id": 0, "compressed_bitwidth": 16}],
         "deparsers": [{"name": "deparser", "id": 0, "order": ["packet_in", "ethernet"], "primitives": []}],
-        "meter_arrays": [{"name": "MyIngress.port_meter", "id": 0, "is_direct": False, "size": 4, "rate_count": 2, "type": "packets"}],
+        "meter_arrays": [
+            {"name": "MyIngress.port_meter", "id": 0, "is_direct": False, "size": 4, "rate_count": 2, "type": "packets"},
+            {"name": "MyIngress.acl_meter", "id": 1, "is_direct": True, "rate_count": 2, "type": "bytes",
+             "binding": "MyIngress.acl", "result_target": ["scalars", "acl_color"]},
+        ],
         "counter_arrays": [
             {"name": "MyIngress.port_counter", "id": 0, "is_direct": False, "size": 512},
             {"name": "MyIngress.fwd_counter", "id": 1, "is_direct": True, "binding": "MyIngress.fwd"},
@@ -274,6 +280,7 @@ tables {{
   match_fields {{ id: 2 name: "hdr.ethernet.etherType" bitwidth: 16 match_type: RANGE }}
   action_refs {{ id: {A_LEARN} }} action_refs {{ id: {A_COUNT_PORT} }} action_refs {{ id: {A_REMEMBER} }}
   action_refs {{ id: {A_DROP} }} action_refs {{ id: {A_NOACTION} }}
+  direct_resource_ids: {DIRECT_METER}
   size: 1024
 }}
 tables {{
@@ -309,6 +316,10 @@ direct_counters {{
 meters {{
   preamble {{ id: {METER} name: "MyIngress.port_meter" alias: "port_meter" }}
   spec {{ unit: PACKETS }} size: 4
+}}
+direct_meters {{
+  preamble {{ id: {DIRECT_METER} name: "MyIngress.acl_meter" alias: "acl_meter" }}
+  spec {{ unit: BYTES }} direct_table_id: {T_ACL}
 }}
 controller_packet_metadata {{
   preamble {{ id: {PKT_IN} name: "packet_in" alias: "packet_in" }}

@@ -256,3 +256,22 @@ def test_idle_timeout_notification(shell: Rig) -> None:
     entry = msgs[0].idle_timeout_notification.table_entry[0]
     assert entry.idle_timeout_ns == 100_000_000
     assert entry.match[0].exact.value == b"\x0a"
+
+
+def test_direct_meter_config_with_the_entry_and_alone(shell: Rig) -> None:
+    te = sh.TableEntry("MyIngress.acl")(action="MyIngress.drop")
+    te.match["hdr.ethernet.etherType"] = "0x0806..0x0806"
+    te.priority = 3
+    te.meter_config.cir, te.meter_config.cburst = 1000, 100
+    te.meter_config.pir, te.meter_config.pburst = 2000, 200
+    te.insert()
+    [handle] = [e.handle for e in shell.switch.table_entries("MyIngress.acl")]
+    rates = shell.switch.direct_meter_get_rates("MyIngress.acl", handle)
+    assert [(r.rate_per_us * 1e6, r.burst) for r in rates] == [(1000, 100), (2000, 200)]
+    dm = sh.DirectMeterEntry("MyIngress.acl_meter")
+    dm.table_entry.match["hdr.ethernet.etherType"] = "0x0806..0x0806"
+    dm.table_entry.priority = 3
+    dm.cir, dm.cburst, dm.pir, dm.pburst = 5000, 50, 6000, 60
+    dm.modify()
+    [read] = list(dm.read())
+    assert (read.cir, read.cburst, read.pir, read.pburst) == (5000, 50, 6000, 60)
