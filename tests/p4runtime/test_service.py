@@ -640,3 +640,22 @@ def test_multicast_metadata_and_modify(loaded: p4runtime_pb2_grpc.P4RuntimeStub)
     with pytest.raises(grpc.RpcError) as info:
         write(loaded, (Update.INSERT, mc))
     assert [e.canonical_code for e in batch_errors(info.value)] == [code_pb2.ALREADY_EXISTS]
+
+
+def test_stream_rules_before_and_during_arbitration(stub: p4runtime_pb2_grpc.P4RuntimeStub) -> None:
+    early = Stream(stub)
+    req = p4runtime_pb2.StreamMessageRequest()
+    req.packet.payload = b"\x00" * 14
+    early.send(req)  # a packet before any arbitration
+    end = early.next()
+    assert isinstance(end, grpc.RpcError) and end.code() == grpc.StatusCode.FAILED_PRECONDITION
+    configured = Stream(stub)
+    arb = p4runtime_pb2.StreamMessageRequest()
+    arb.arbitration.device_id = DEVICE
+    arb.arbitration.election_id.low = 4
+    arb.arbitration.role.name = "r"
+    arb.arbitration.role.config.Pack(p4runtime_pb2.Uint128(low=1))
+    configured.send(arb)
+    end = configured.next()
+    assert isinstance(end, grpc.RpcError) and end.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert stub.Capabilities(p4runtime_pb2.CapabilitiesRequest()).p4runtime_api_version
