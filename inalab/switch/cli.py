@@ -147,12 +147,12 @@ def _main_parser() -> _Parser:
 def _add_target_options(p: argparse.ArgumentParser, suppress: bool) -> None:
     # simple_switch_grpc takes these after "--"; we accept them on both sides.
     d = argparse.SUPPRESS if suppress else None
-    p.add_argument("--grpc-server-addr", default=d, metavar="ADDR")
-    p.add_argument("--cpu-port", type=_int, default=d)
-    p.add_argument("--drop-port", type=_int, default=d)
-    p.add_argument("--priority-queues", type=_int, default=d)
-    p.add_argument("--grpc-request-log", default=d, metavar="PATH")
-    p.add_argument("--no-grpc", action="store_true", default=d)
+    p.add_argument("--grpc-server-addr", default=d, metavar="ADDR", help="default 0.0.0.0:9559")
+    p.add_argument("--cpu-port", type=_int, default=d, metavar="N", help="PacketIn/Out port")
+    p.add_argument("--drop-port", type=_int, default=d, metavar="N", help="default 511")
+    p.add_argument("--priority-queues", type=_int, default=d, metavar="N", help="1..8 per port")
+    p.add_argument("--grpc-request-log", default=d, metavar="PATH", help="log P4Runtime requests")
+    p.add_argument("--no-grpc", action="store_true", default=d, help="do not serve P4Runtime")
 
 
 def _target_parser() -> _Parser:
