@@ -12,7 +12,6 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -162,7 +161,3 @@ def worker() -> None:
 
 def ps() -> None:
     _entry(ps_main)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    print(f"use {Path(sys.argv[0]).name} via inalab-worker / inalab-ps", file=sys.stderr)
