@@ -659,3 +659,16 @@ def test_stream_rules_before_and_during_arbitration(stub: p4runtime_pb2_grpc.P4R
     end = configured.next()
     assert isinstance(end, grpc.RpcError) and end.code() == grpc.StatusCode.UNIMPLEMENTED
     assert stub.Capabilities(p4runtime_pb2.CapabilitiesRequest()).p4runtime_api_version
+
+
+def test_time_since_last_hit_only_on_idle_timeout_tables(
+    loaded: p4runtime_pb2_grpc.P4RuntimeStub,
+) -> None:
+    q = p4runtime_pb2.Entity()
+    q.table_entry.table_id = T_ACL
+    q.table_entry.time_since_last_hit.SetInParent()
+    with pytest.raises(grpc.RpcError) as info:
+        read(loaded, q)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    q.table_entry.table_id = T_FWD
+    assert read(loaded, q) == []

@@ -463,6 +463,12 @@ def read(state: PipelineState, query: p4runtime_pb2.TableEntry) -> Iterator[p4ru
         tables = sorted(state.index.tables.values(), key=lambda t: t.id)
     else:
         tables = [state.index.table(query.table_id)]
+    if query.HasField("time_since_last_hit"):
+        for table in tables:
+            if not table.idle_notify:
+                raise invalid(
+                    f"table {table.name!r} has no idle timeout: do not ask for time_since_last_hit"
+                )
     sw = state.switch
     for table in tables:
         if query.is_default_action:
