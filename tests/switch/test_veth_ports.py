@@ -59,11 +59,16 @@ def _collect(sock: socket.socket, want: int, timeout: float = 3.0) -> list[int]:
     return got
 
 
-def test_frames_cross_the_switch_in_order_and_own_transmissions_are_ignored(lab: VethLab) -> None:
+@pytest.mark.parametrize("ring", ["1", "0"])
+def test_frames_cross_the_switch_in_order_and_own_transmissions_are_ignored(
+    lab: VethLab, ring: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INALAB_PACKET_RING", ring)  # mmap ring, or recvmsg
     sw = Crossover()
     ports = PortSet(sw)  # type: ignore[arg-type]
     for h in lab.hosts:
-        ports.add_interface(h.index, h.switch_iface)
+        port = ports.add_interface(h.index, h.switch_iface)
+        assert (port.ring is not None) == (ring == "1")
     ports.start()
     try:
         tx, rx = lab.socket(1), lab.socket(2)
@@ -139,7 +144,11 @@ def test_frame_over_the_egress_mtu_is_counted_and_warned_once(
         ports.stop()
 
 
-def test_vlan_tags_stripped_by_the_kernel_are_put_back(lab: VethLab) -> None:
+@pytest.mark.parametrize("ring", ["1", "0"])
+def test_vlan_tags_stripped_by_the_kernel_are_put_back(
+    lab: VethLab, ring: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INALAB_PACKET_RING", ring)
     sw = Crossover()
     seen: list[bytes] = []
     receive = sw.receive
