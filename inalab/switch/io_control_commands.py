@@ -21,6 +21,7 @@ from inalab.switch.control import (
     ExactKey,
     LpmKey,
     MatchKey,
+    MemberRef,
     MirrorSession,
     OptionalKey,
     RangeKey,
@@ -281,8 +282,10 @@ def _table_dump(proc: SwitchProcess, args: list[str]) -> str:
         act = e.action
         if isinstance(act, ActionCall):
             desc = f"{act.action}({', '.join(hex(p) for p in act.params)})"
+        elif isinstance(act, MemberRef):
+            desc = f"member {act.member}"
         else:
-            desc = repr(act)
+            desc = f"group {act.group}"
         prio = f" priority {e.priority}" if e.priority is not None else ""
         lines.append(f"  handle {e.handle}: {keys} => {desc}{prio}")
     default = sw.table_get_default(tname)

@@ -89,6 +89,7 @@ def test_selector_group_spreads_flows_over_its_members(proc: SwitchProcess) -> N
     run_command(proc, f"act_prof_add_member_to_group ecmp_selector {m3.rsplit(' ', 1)[1]} {g}")
     out = run_command(proc, f"table_indirect_add_with_group ecmp 10.0.2.0/24 => {g}")
     assert out.startswith("Entry has been added with handle")
+    assert f"0xa000200/24 => group {g}" in run_command(proc, "table_dump ecmp")
     dump = run_command(proc, "act_prof_dump ecmp_selector")
     assert f"group {g}: members [0, 1]" in dump and "member 1: I.route(0x33, 0x3)" in dump
     for src in range(64):
