@@ -59,6 +59,8 @@ _I_TYPE, _I_FLAGS, _I_JOB, _I_SLOT, _I_EXP, _I_SEQ, _I_CONTRIB, _I_COUNT_V = (
 # also times out while it waits for a peer's retransmission: doubling would make it
 # sleep through the completion and the loss of its result.
 BACKOFF = 1.5
+# Results of packets sent after an unfinished one that trigger its fast retransmission.
+DUP_THRESHOLD = 3
 
 
 def validate(array: Any) -> npt.NDArray:
@@ -310,6 +312,9 @@ class _Round:
             if live.size:
                 rto = np.minimum(self._rto() * BACKOFF ** self.retries[live], cfg.max_rto)
                 expired = live[now >= self.last[live] + rto]
+                fast = self._overtaken(live, low, nxt, now)
+                if fast.size:
+                    expired = np.union1d(expired, fast)
                 for j in expired.tolist():
                     self._send(self._payload(j, _RESEND), j)
                     self.last[j] = now
@@ -328,6 +333,21 @@ class _Round:
                     f"(is the {'PS' if cfg.via == 'ps' else 'switch'} up?)"
                 )
         return self.finish()
+
+    def _overtaken(self, live: npt.NDArray, low: int, nxt: int, now: float) -> npt.NDArray:
+        """Fast retransmit: unfinished packets overtaken by ``DUP_THRESHOLD`` finished
+        packets sent after them (higher id, first sent no earlier than their last
+        transmission), and not sent within the last smoothed RTT. Their contribution or
+        their result was most likely lost; resending now beats a backed-off timer."""
+        win = np.arange(low, nxt)
+        fin = win[self.done[low:nxt]]
+        if fin.size < DUP_THRESHOLD:
+            return live[:0]
+        later = (fin[None, :] > live[:, None]) & (
+            self.first[fin][None, :] >= self.last[live][:, None]
+        )
+        quiet = now - self.last[live] >= max(self.w.srtt + 2.0 * self.w.rttvar, 0.001)
+        return live[(later.sum(axis=1) >= DUP_THRESHOLD) & quiet]
 
     def _rto(self) -> float:
         """Base timeout (RFC 6298): ``srtt + 4 rttvar``, at least ``rto``, at most ``max_rto``."""

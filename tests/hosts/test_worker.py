@@ -241,3 +241,19 @@ def test_via_switch_lost_blocks_are_zero_filled_after_the_deadline() -> None:
         assert not out[sorted(lost)].any()
         keep = [b for b in range(10) if b not in lost]
         assert np.array_equal(out[keep], exact[keep])
+
+
+def test_fast_retransmit_when_later_packets_overtake_a_lost_one() -> None:
+    # rank 0's first copy of packet 2 vanishes; the timer alone would take 2 s
+    hub = Hub(
+        [PsJob(3, N)],
+        drop_if=lambda rank, h: rank == 0 and h["seq"] == 2 and not h["flags"] & fmt.Flag.RESEND,
+    )
+    xs = ints(10, 32 * 8)
+    t0 = time.monotonic()
+    res = ok(run_workers(hub, cfg(rto=2.0, max_rto=2.0), xs))
+    assert time.monotonic() - t0 < 1.5
+    for r in range(N):
+        (out,), (st,) = res[r]
+        assert np.array_equal(out, np.sum(xs, axis=0, dtype=np.int32))
+    assert res[0][1][0].retransmissions >= 1
