@@ -152,22 +152,17 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
                     grpc.StatusCode.UNIMPLEMENTED, "only CONTINUE_ON_ERROR atomicity is supported"
                 )
             self.device.require_state()
-            errors: list[p4runtime_pb2.Error] = []
-            failed = 0
-            for kind, entity in updates:
+            failures: dict[int, P4RuntimeError] = {}  # update index -> refusal
+            for i, (kind, entity) in enumerate(updates):
                 try:
                     if isinstance(entity, bytes):
                         self.device.write_serialized(kind, entity)
                     else:
                         self.device.write_entity(kind, entity)
-                    errors.append(p4runtime_pb2.Error(canonical_code=code_pb2.OK))
                 except P4RuntimeError as e:
-                    failed += 1
-                    errors.append(
-                        p4runtime_pb2.Error(canonical_code=_status_code(e.code), message=e.message)
-                    )
-            if failed:
-                _set_batch_error(context, errors, failed)
+                    failures[i] = e
+            if failures:
+                _set_batch_error(context, len(updates), failures)
             return p4runtime_pb2.WriteResponse()
 
         return self._guard(context, run)
@@ -266,14 +261,21 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
 
 
 def _set_batch_error(
-    context: grpc.ServicerContext, errors: list[p4runtime_pb2.Error], failed: int
+    context: grpc.ServicerContext, count: int, failures: dict[int, P4RuntimeError]
 ) -> None:
-    first = next(e for e in errors if e.canonical_code != code_pb2.OK)
-    message = f"{failed} of {len(errors)} updates failed; first: {first.message}"
+    """UNKNOWN with one p4.v1.Error per update (OK for the applied ones) as details."""
+    first = failures[min(failures)]
+    message = f"{len(failures)} of {count} updates failed; first: {first.message}"
     status = status_pb2.Status(code=code_pb2.UNKNOWN, message=message)
-    for e in errors:
+    ok = any_pb2.Any()
+    ok.Pack(p4runtime_pb2.Error(canonical_code=code_pb2.OK))
+    for i in range(count):
+        e = failures.get(i)
+        if e is None:
+            status.details.append(ok)
+            continue
         detail = any_pb2.Any()
-        detail.Pack(e)
+        detail.Pack(p4runtime_pb2.Error(canonical_code=_status_code(e.code), message=e.message))
         status.details.append(detail)
     context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
     context.set_code(grpc.StatusCode.UNKNOWN)
