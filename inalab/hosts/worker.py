@@ -297,6 +297,9 @@ class _Round:
             if live.size:
                 rto = np.minimum(self._rto() * BACKOFF ** self.retries[live], cfg.max_rto)
                 wake = float((self.last[live] + rto).min())
+                over = self._overtaken(live, low, nxt)
+                if over.size:  # wake when the first overtaken packet has been quiet enough
+                    wake = min(wake, float(self.last[over].min()) + self._quiet())
             else:
                 wake = now + cfg.grace
             if deadline < wake and deadline > now:
@@ -312,7 +315,8 @@ class _Round:
             if live.size:
                 rto = np.minimum(self._rto() * BACKOFF ** self.retries[live], cfg.max_rto)
                 expired = live[now >= self.last[live] + rto]
-                fast = self._overtaken(live, low, nxt, now)
+                fast = self._overtaken(live, low, nxt)
+                fast = fast[now - self.last[fast] >= self._quiet()]
                 if fast.size:
                     expired = np.union1d(expired, fast)
                 for j in expired.tolist():
@@ -334,20 +338,23 @@ class _Round:
                 )
         return self.finish()
 
-    def _overtaken(self, live: npt.NDArray, low: int, nxt: int, now: float) -> npt.NDArray:
-        """Fast retransmit: unfinished packets overtaken by ``DUP_THRESHOLD`` finished
-        packets sent after them (higher id, first sent no earlier than their last
-        transmission), and not sent within the last smoothed RTT. Their contribution or
-        their result was most likely lost; resending now beats a backed-off timer."""
+    def _overtaken(self, live: npt.NDArray, low: int, nxt: int) -> npt.NDArray:
+        """Fast retransmit candidates: unfinished packets overtaken by ``DUP_THRESHOLD``
+        finished packets sent after them (higher id, first sent no earlier than their
+        last transmission). Their contribution or their result was most likely lost;
+        once quiet for :meth:`_quiet` they are resent without waiting for the timer."""
         win = np.arange(low, nxt)
         fin = win[self.done[low:nxt]]
-        if fin.size < DUP_THRESHOLD:
+        if fin.size < DUP_THRESHOLD or not live.size:
             return live[:0]
         later = (fin[None, :] > live[:, None]) & (
             self.first[fin][None, :] >= self.last[live][:, None]
         )
-        quiet = now - self.last[live] >= max(self.w.srtt + 2.0 * self.w.rttvar, 0.001)
-        return live[(later.sum(axis=1) >= DUP_THRESHOLD) & quiet]
+        return live[later.sum(axis=1) >= DUP_THRESHOLD]
+
+    def _quiet(self) -> float:
+        """How long an overtaken packet waits before its fast retransmission."""
+        return max(self.w.srtt + 2.0 * self.w.rttvar, 0.001)
 
     def _rto(self) -> float:
         """Base timeout (RFC 6298): ``srtt + 4 rttvar``, at least ``rto``, at most ``max_rto``."""
