@@ -55,6 +55,20 @@ conformance: setup
 bench: setup
 	@for b in bench/bench_*.py; do [ -e "$$b" ] && $(PY) $$b; done; true
 
+# The demo (docs/scenarios.md): start the single rack (4 workers + PS), run one
+# allreduce through the switch, print the result; the mininet> prompt follows
+# on a terminal. SWITCH=bmv2 / P4C=p4c-bm2-ss select the real switch/compiler.
+run: build
+	@mkdir -p logs pcaps results
+	SWITCH=$(SWITCH) $(PY) -m inalab.scenarios.demo --program build/ina.json $(RUN_ARGS)
+
+# Every scenario in its full configuration (results/ and docs/img/ figures);
+# QUICK=1 for the small ones.
+scenarios: build
+	@for s in allreduce loss congestion fallback two_level; do \
+	    SWITCH=$(SWITCH) $(PY) -m inalab.scenarios $$s $(if $(QUICK),--quick,) || exit 1; \
+	done
+
 # Stop what a run left behind (switch processes, namespaces, interfaces), like mn -c.
 stop:
 	@if [ -x $(VENV)/bin/inalab-clean ]; then $(VENV)/bin/inalab-clean --all; fi

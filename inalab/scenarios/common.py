@@ -1,0 +1,118 @@
+"""What every scenario shares: command-line options, the run options they
+become, the error handling of a scenario's ``main`` and the output step.
+
+A scenario module defines ``NAME``, ``DESCRIPTION``, ``add_arguments(parser)``
+and ``run(opts, args) -> Outcome``; ``scenario_main(module)`` gives it a
+``--help``, ``--quick`` (the small CI configuration), clear errors and the
+table / JSON / PNG output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from inalab.scenarios.errors import ScenarioError
+from inalab.scenarios.results import format_table, write_results
+from inalab.topologies.errors import TopologiesError
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Where a scenario writes and how it names its network."""
+
+    quick: bool = False
+    out_dir: Path = Path("results")
+    log_dir: Path = Path("logs")
+    build_dir: Path = Path("build")
+    seed: int = 0
+    prefix: str = ""  # node-name prefix, so a scenario can run beside another network
+    grpc_base: int = 50051
+    thrift_base: int = 9090
+    kind: str | None = None  # SWITCH: None = inalab-switch, "bmv2" = simple_switch_grpc
+    progress: bool | None = None  # None: on a terminal only
+
+    def __post_init__(self) -> None:
+        if len(self.prefix) > 3:
+            raise ValueError(f"prefix {self.prefix!r}: at most 3 characters (interface names)")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A scenario's result: rows, metadata, the table's columns, plot files."""
+
+    rows: list[dict[str, Any]]
+    meta: dict[str, Any]
+    columns: list[tuple[str, str]]
+    plots: list[Path] = field(default_factory=list)
+    ok: bool = True  # False: the scenario saw a wrong result (exit 1)
+    notes: list[str] = field(default_factory=list)
+
+
+def add_common_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quick", action="store_true", help="the small configuration (CI, ~1 min)")
+    p.add_argument("--out", default="results", help="directory for JSON and PNG (results/)")
+    p.add_argument("--logs", default="logs", help="switch logs (logs/)")
+    p.add_argument("--build", default="build", help="compiled programs (build/)")
+    p.add_argument("--seed", type=int, default=0, help="inputs and impairment seed")
+    p.add_argument("--prefix", default="", help="prefix node names (run beside another network)")
+    p.add_argument("--grpc-base", type=int, default=50051, help="first switch gRPC port")
+    p.add_argument("--thrift-base", type=int, default=9090, help="first switch runtime port")
+
+
+def options_from(args: argparse.Namespace) -> RunOptions:
+    import os
+
+    return RunOptions(
+        quick=args.quick,
+        out_dir=Path(args.out),
+        log_dir=Path(args.logs),
+        build_dir=Path(args.build),
+        seed=args.seed,
+        prefix=args.prefix,
+        grpc_base=args.grpc_base,
+        thrift_base=args.thrift_base,
+        kind=os.environ.get("SWITCH") or None,
+    )
+
+
+def report(name: str, opts: RunOptions, outcome: Outcome) -> Path:
+    print(format_table(outcome.rows, outcome.columns))
+    for note in outcome.notes:
+        print(note)
+    path = write_results(opts.out_dir, name, outcome.rows, {"quick": opts.quick, **outcome.meta})
+    print(f"results: {path}" + "".join(f", {p}" for p in outcome.plots))
+    return path
+
+
+def run_guarded(prog: str, fn: Callable[[], int]) -> int:
+    """Run ``fn``; user-facing errors become one line and exit 1."""
+    try:
+        return fn()
+    except (ScenarioError, TopologiesError, ValueError) as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted (the network was stopped)", file=sys.stderr)
+        return 130
+
+
+def scenario_main(module: ModuleType, argv: Sequence[str] | None = None) -> int:
+    prog = f"python -m inalab.scenarios {module.NAME}"
+    p = argparse.ArgumentParser(prog=prog, description=module.DESCRIPTION)
+    add_common_arguments(p)
+    module.add_arguments(p)
+    args = p.parse_args(argv)
+
+    def go() -> int:
+        opts = options_from(args)
+        outcome: Outcome = module.run(opts, args)
+        report(module.NAME, opts, outcome)
+        return 0 if outcome.ok else 1
+
+    return run_guarded(prog, go)

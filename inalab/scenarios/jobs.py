@@ -1,0 +1,325 @@
+"""Run one aggregation job on the hosts of a running network and check it.
+
+Each worker is a real ``inalab-worker`` process on its Mininet host (its own
+network namespace and UDP sockets); ``via="ps"`` also starts ``inalab-ps`` on
+the parameter-server host. Inputs are generated from a seed, the workers'
+outputs are read back and compared with the numpy sum of the inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from inalab.protocol import format as fmt
+from inalab.scenarios.errors import JobFailed
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """An allreduce job: who, how much, through what, with which tolerances."""
+
+    job_id: int
+    workers: tuple[str, ...]  # host names, rank order
+    server: str  # IPv4 address: the PS (via ps) or any address the switch answers for
+    values: int = 100_000
+    dtype: str = "float32"
+    via: str = "switch"
+    slots: int = 64
+    lanes: int = 32
+    rounds: int = 1
+    seed: int = 0
+    loss_bound: float = 0.0
+    deadline: float = 0.0
+    timeout: float = 60.0
+    rto: float = 0.2
+    paths: int = 2
+    ps_host: str = "ps"
+    importance: str = "magnitude"
+    scale_by_rank: bool = False  # rank r's input times 10**(r mod 3): wide magnitudes
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.workers:
+            raise ValueError(f"job {self.job_id}: no workers")
+        if len(set(self.workers)) != len(self.workers):
+            raise ValueError(f"job {self.job_id}: a worker host is listed twice")
+        if self.dtype not in ("float32", "int32"):
+            raise ValueError(f"job {self.job_id}: dtype {self.dtype!r} is not float32/int32")
+        if self.via not in ("switch", "ps"):
+            raise ValueError(f"job {self.job_id}: via {self.via!r} is not switch/ps")
+        if self.values < 1 or self.rounds < 1:
+            raise ValueError(f"job {self.job_id}: values and rounds must be >= 1")
+
+    @property
+    def n(self) -> int:
+        return len(self.workers)
+
+    def config(self) -> dict[str, Any]:
+        """The JobConfig JSON the workers read (rank given on the command line)."""
+        port = fmt.INA_PS_UDP_PORT if self.via == "ps" else fmt.INA_UDP_PORT
+        cfg: dict[str, Any] = {
+            "job_id": self.job_id,
+            "rank": 0,
+            "n_workers": self.n,
+            "server": f"{self.server}:{port}",
+            "via": self.via,
+            "slots": self.slots,
+            "lanes": self.lanes,
+            "timeout": self.timeout,
+            "rto": self.rto,
+            "paths": self.paths,
+            "loss_bound": self.loss_bound,
+            "deadline": self.deadline,
+        }
+        cfg.update(self.extra)
+        return cfg
+
+    def inputs(self) -> list[npt.NDArray[Any]]:
+        """Every rank's input array (deterministic from the seed)."""
+        out: list[npt.NDArray[Any]] = []
+        for r in range(self.n):
+            rng = np.random.default_rng([self.seed, self.job_id, r])
+            if self.dtype == "int32":
+                out.append(rng.integers(-(2**20), 2**20, self.values, dtype=np.int32))
+            else:
+                x = rng.standard_normal(self.values)
+                if self.scale_by_rank:
+                    x *= 10.0 ** (r % 3)
+                out.append(x.astype(np.float32))
+        return out
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a job did: per-rank statistics of its last round and the check."""
+
+    job_id: int
+    via: str
+    n_workers: int
+    values: int
+    dtype: str
+    elapsed: float  # seconds, slowest worker, last round
+    goodput: float  # values/s per worker (slowest worker)
+    blocks: int
+    exact: int  # blocks (min over ranks)
+    partial: int  # max over ranks
+    missing: int  # max over ranks
+    retransmissions: int  # sum over ranks
+    packets_sent: int  # sum over ranks
+    correct: bool  # every rank's output equals the numpy sum (within the quantization bound)
+    max_error: float
+    delivered_mass: float  # sum |g| of blocks that arrived (not zero-filled) / total sum |g|
+    rounds: list[dict[str, Any]]  # per rank, per round: the worker's JSON stats
+    ps_counters: dict[str, Any] | None = None
+
+    @property
+    def exact_fraction(self) -> float:
+        return self.exact / self.blocks if self.blocks else 0.0
+
+    @property
+    def partial_fraction(self) -> float:
+        return self.partial / self.blocks if self.blocks else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["exact_fraction"] = self.exact_fraction
+        d["partial_fraction"] = self.partial_fraction
+        return d
+
+
+def expected_sum(spec: JobSpec, xs: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+    if spec.dtype == "int32":
+        return np.asarray(np.sum(np.stack(xs), axis=0, dtype=np.int32))
+    return np.sum(np.stack(xs).astype(np.float64), axis=0)
+
+
+def check_output(
+    spec: JobSpec, xs: list[npt.NDArray[Any]], out: npt.NDArray[Any]
+) -> tuple[bool, float]:
+    """(correct, max |error|): int32 exact; float32 within n * 2**(E-B) per block
+    (the host agents' quantization bound) plus float32 rounding."""
+    want = expected_sum(spec, xs)
+    if out.shape != want.shape:
+        return False, float("inf")
+    if spec.dtype == "int32":
+        err = np.abs(out.astype(np.int64) - want.astype(np.int64))
+        return bool(np.all(err == 0)), float(err.max(initial=0))
+    err = np.abs(out.astype(np.float64) - want)
+    k = spec.lanes
+    blocks = -(-spec.values // k)
+    pad = blocks * k - spec.values
+    mags = np.stack([np.abs(x.astype(np.float64)) for x in xs])
+    bmax = np.pad(mags.max(axis=0), (0, pad)).reshape(blocks, k).max(axis=1)
+    bits = 31 - int(np.ceil(np.log2(spec.n))) if spec.n > 1 else 31
+    exps = np.floor(np.log2(np.maximum(bmax, np.finfo(np.float64).tiny))) + 1
+    bound = (
+        spec.n * np.exp2(exps - bits) * 2.0
+        + np.abs(np.pad(want, (0, pad))).reshape(blocks, k).max(axis=1) * 2.0**-23
+    )
+    per_block = np.pad(err, (0, pad)).reshape(blocks, k).max(axis=1)
+    return bool(np.all(per_block <= bound)), float(err.max(initial=0.0))
+
+
+def delivered_mass(spec: JobSpec, xs: list[npt.NDArray[Any]], out: npt.NDArray[Any]) -> float:
+    """Fraction of sum |g| (over workers and values) in blocks the output has
+    (a zero-filled block did not arrive)."""
+    k = spec.lanes
+    blocks = -(-spec.values // k)
+    pad = blocks * k - spec.values
+    mass = np.pad(np.sum(np.abs(np.stack(xs).astype(np.float64)), axis=0), (0, pad))
+    mass_b = mass.reshape(blocks, k).sum(axis=1)
+    got = np.pad(np.abs(out.astype(np.float64)), (0, pad)).reshape(blocks, k).max(axis=1) > 0
+    total = float(mass_b.sum())
+    return float(mass_b[got].sum()) / total if total > 0 else 1.0
+
+
+class RunningJob:
+    """A started job; ``wait()`` collects and checks it."""
+
+    def __init__(self, net: Any, spec: JobSpec, workdir: Path) -> None:
+        self.net = net
+        self.spec = spec
+        self.dir = Path(workdir) / f"job{spec.job_id}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.ps: subprocess.Popen[str] | None = None
+        self.procs: list[subprocess.Popen[str]] = []
+        self.xs = spec.inputs()
+        self.started = 0.0
+
+    def _start_ps(self) -> None:
+        s = self.spec
+        cmd = [
+            str(BIN / "inalab-ps"),
+            "--listen",
+            f"0.0.0.0:{fmt.INA_PS_UDP_PORT}",
+            "--job",
+            f"{s.job_id}:{s.n}",
+            "--log-level",
+            "warning",
+        ]
+        self.ps = self.net.host(s.ps_host).popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        assert self.ps is not None and self.ps.stdout is not None
+        line = self.ps.stdout.readline()
+        if "listening" not in line:
+            err = self.ps.stderr.read() if self.ps.stderr else ""
+            raise JobFailed(f"job {s.job_id}: inalab-ps did not start: {line}{err}")
+
+    def start(self) -> RunningJob:
+        s = self.spec
+        cfg = self.dir / "job.json"
+        cfg.write_text(json.dumps(s.config(), indent=1))
+        if s.via == "ps":
+            self._start_ps()
+        for r, host in enumerate(s.workers):
+            np.save(self.dir / f"in{r}.npy", self.xs[r])
+            cmd = [
+                str(BIN / "inalab-worker"),
+                "--config",
+                str(cfg),
+                "--rank",
+                str(r),
+                "--input",
+                str(self.dir / f"in{r}.npy"),
+                "--output",
+                str(self.dir / f"out{r}.npy"),
+                "--rounds",
+                str(s.rounds),
+            ]
+            self.procs.append(
+                self.net.host(host).popen(
+                    cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+                )
+            )
+        self.started = time.monotonic()
+        return self
+
+    def kill(self) -> None:
+        for p in [*self.procs, *([self.ps] if self.ps else [])]:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+    def wait(self, timeout: float | None = None) -> JobResult:
+        s = self.spec
+        limit = timeout if timeout is not None else s.timeout * s.rounds + 30
+        outs: list[tuple[str, str]] = []
+        try:
+            for p in self.procs:
+                left = max(1.0, limit - (time.monotonic() - self.started))
+                outs.append(p.communicate(timeout=left))
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise JobFailed(f"job {s.job_id}: workers still running after {limit:.0f} s") from None
+        finally:
+            ps_counters = self._stop_ps()
+        stats: list[list[dict[str, Any]]] = []
+        failed = [
+            f"rank {r} on {s.workers[r]} exited {p.returncode}: {err.strip() or out.strip()}"
+            for r, (p, (out, err)) in enumerate(zip(self.procs, outs, strict=True))
+            if p.returncode != 0
+        ]
+        if failed:
+            raise JobFailed(f"job {s.job_id}: " + "; ".join(failed))
+        for out, _ in outs:
+            stats.append([json.loads(x) for x in out.splitlines() if x.startswith("{")])
+        results = [np.load(self.dir / f"out{r}.npy") for r in range(s.n)]
+        checks = [check_output(s, self.xs, o) for o in results]
+        last = [st[-1] for st in stats]
+        elapsed = max(x["elapsed"] for x in last)
+        return JobResult(
+            job_id=s.job_id,
+            via=s.via,
+            n_workers=s.n,
+            values=s.values,
+            dtype=s.dtype,
+            elapsed=elapsed,
+            goodput=s.values / elapsed if elapsed > 0 else 0.0,
+            blocks=last[0]["blocks"],
+            exact=min(x["exact"] for x in last),
+            partial=max(x["partial"] for x in last),
+            missing=max(x["missing"] for x in last),
+            retransmissions=sum(x["retransmissions"] for x in last),
+            packets_sent=sum(x["packets_sent"] for x in last),
+            correct=all(c for c, _ in checks),
+            max_error=max(e for _, e in checks),
+            delivered_mass=min(delivered_mass(s, self.xs, o) for o in results),
+            rounds=[x for st in stats for x in st],
+            ps_counters=ps_counters,
+        )
+
+    def _stop_ps(self) -> dict[str, Any] | None:
+        if self.ps is None:
+            return None
+        self.ps.terminate()
+        try:
+            out, _ = self.ps.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.ps.kill()
+            self.ps.wait()
+            return None
+        for line in reversed(out.splitlines()):
+            if line.startswith("{") and "listening" not in line:
+                return dict(json.loads(line))
+        return None
+
+
+def run_job(net: Any, spec: JobSpec, workdir: Path) -> JobResult:
+    """Start a job, wait for it and check its result."""
+    job = RunningJob(net, spec, workdir).start()
+    try:
+        return job.wait()
+    finally:
+        job.kill()

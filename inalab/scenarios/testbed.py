@@ -1,0 +1,247 @@
+"""A running testbed: the P4 program built, a Mininet network of switches and
+hosts started, every switch programmed to forward; jobs placed on request.
+
+    with Testbed(single_rack(4)) as tb:
+        tb.place_rack_job(job_id=1, workers=("h1", "h2", "h3", "h4"), slots=64)
+        result = run_job(tb.net, spec, tb.workdir)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from inalab.protocol.constants import JobMode
+from inalab.scenarios.errors import ScenarioError
+from inalab.scenarios.programming import (
+    FabricProgrammer,
+    JobPlacement,
+    SwitchControl,
+    ip_int,
+)
+from inalab.topologies.errors import TopologiesError
+from inalab.topologies.spec import Topology
+
+REPO = Path(__file__).resolve().parents[2]
+P4SRC = REPO / "p4src"
+
+
+def build_program(
+    build_dir: Path,
+    name: str = "ina",
+    *,
+    defines: Mapping[str, int] | None = None,
+    p4c: str | None = None,
+) -> Path:
+    """Compile ``p4src/<name>.p4`` to ``build_dir/<name>.json`` (+ P4Info).
+
+    ``p4c`` (default ``$P4C``): ``p4c-bm2-ss`` or a path to it uses the real
+    compiler; anything else (or unset) uses inalab's own."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    src = P4SRC / f"{name}.p4"
+    out = build_dir / f"{name}.json"
+    info = build_dir / f"{name}.p4info.txtpb"
+    dflags = [f"-D{k}={v}" for k, v in (defines or {}).items()]
+    p4c = p4c if p4c is not None else os.environ.get("P4C", "")
+    if p4c and Path(p4c).name == "p4c-bm2-ss":
+        if shutil.which(p4c) is None:
+            raise ScenarioError(f"P4C={p4c}: not found on PATH (unset P4C to use inalab-p4c)")
+        r = subprocess.run(
+            [p4c, "--arch", "v1model", "--std", "p4-16", "-I", str(P4SRC), *dflags,
+             "-o", str(out), "--p4runtime-files", str(info), str(src)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if r.returncode != 0:
+            raise ScenarioError(f"{p4c} failed on {src}:\n{r.stderr.strip()}")
+        return out
+    from inalab.compiler import compile_file
+    from inalab.compiler.errors import CompileError
+
+    try:
+        compile_file(src, include_dirs=[P4SRC], defines=[d[2:] for d in dflags] or None).write(
+            out, info
+        )
+    except CompileError as e:
+        raise ScenarioError(f"compiling {src}: {e}") from None
+    return out
+
+
+class Testbed:
+    """Build, start and program a network; stop it (and everything) on exit."""
+
+    def __init__(
+        self,
+        topo: Topology,
+        *,
+        workdir: str | Path = "results/run",
+        build_dir: str | Path = "build",
+        log_dir: str | Path = "logs",
+        pcap_dir: str | Path | None = None,
+        kind: str | None = None,
+        seed: int = 0,
+        defines: Mapping[str, int] | None = None,
+        switch_args: Sequence[str] = (),
+        log_level: str = "warn",
+        thrift_base_port: int = 9090,
+        program: Path | None = None,
+    ) -> None:
+        self.topo = topo
+        self.workdir = Path(workdir)
+        self.build_dir = Path(build_dir)
+        self.log_dir = Path(log_dir)
+        self.pcap_dir = Path(pcap_dir) if pcap_dir is not None else None
+        self.kind = kind if kind is not None else os.environ.get("SWITCH") or None
+        self.seed = seed
+        self.defines = dict(defines or {})
+        # bmv2's default log level is trace: a line per pipeline step, which
+        # costs our switch most of its packet rate; "trace" brings it back.
+        self.switch_args = ("--log-level", log_level, *switch_args)
+        self.thrift_base_port = thrift_base_port
+        self.program = program
+        self.net: Any = None
+        self.controls: dict[str, SwitchControl] = {}
+        self.fabric: FabricProgrammer | None = None
+        self.slots = self.defines.get("INA_SLOTS", 1024)
+
+    # ------------------------------------------------------------------ life
+    def start(self) -> Testbed:
+        from inalab.topologies.net import InaNetwork
+
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        program = self.program or build_program(self.build_dir, "ina", defines=self.defines)
+        args = {s.name: self.switch_args for s in self.topo.switches}
+        self.net = InaNetwork(
+            self.topo,
+            programs={"ina": program},
+            build_dir=self.build_dir,
+            log_dir=self.log_dir,
+            pcap_dir=self.pcap_dir,
+            kind=self.kind,
+            seed=self.seed,
+            switch_args=args,
+            thrift_base_port=self.thrift_base_port,
+        )
+        try:
+            self.net.start()
+            self._accept_own_results()
+            kind = "bmv2" if self.kind == "bmv2" else "inalab"
+            for s in self.topo.switches:
+                self.controls[s.name] = SwitchControl(s.name, self.net.thrift_port(s.name), kind)
+            self.fabric = FabricProgrammer(self.topo, self.controls)
+            self.fabric.program_forwarding()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _accept_own_results(self) -> None:
+        """A result keeps the source address of the contribution that completed
+        its slot, so the worker that completed it receives a datagram "from"
+        itself, which Linux drops as a martian unless ``accept_local`` is on."""
+        for h in self.topo.hosts:
+            node = self.net.host(h.name)
+            iface = f"{h.name}-eth0"
+            node.cmd(
+                "sysctl -qw net.ipv4.conf.all.accept_local=1 "
+                f"net.ipv4.conf.{iface}.accept_local=1 "
+                f"net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.{iface}.rp_filter=0"
+            )
+
+    def stop(self) -> None:
+        for c in self.controls.values():
+            c.close()
+        self.controls.clear()
+        if self.net is not None:
+            with contextlib.suppress(TopologiesError):
+                self.net.stop()
+            self.net = None
+
+    def __enter__(self) -> Testbed:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ jobs
+    @property
+    def programmer(self) -> FabricProgrammer:
+        if self.fabric is None:
+            raise ScenarioError("the testbed is not started")
+        return self.fabric
+
+    def ip(self, host: str) -> str:
+        return str(self.topo.host(host).ip).split("/")[0]
+
+    def place_rack_job(
+        self,
+        job_id: int,
+        workers: Sequence[str],
+        *,
+        slots: int,
+        base: int = 0,
+        mcast_grp: int | None = None,
+        mode: JobMode = JobMode.DEDICATED,
+        index: int | None = None,
+        zero: bool = False,
+    ) -> None:
+        """A job whose workers all hang off one switch (single rack)."""
+        attach = [self.topo.attachment(h) for h in workers]
+        switches = {s for s, _ in attach}
+        if len(switches) != 1:
+            raise ScenarioError(f"job {job_id}: workers on several switches {sorted(switches)}")
+        (sw,) = switches
+        ps = [h for h in self.topo.hosts if h.role == "ps"]
+        self.programmer.place_job(
+            sw,
+            JobPlacement(
+                job_id=job_id,
+                base=base,
+                size=slots,
+                members=tuple((p, bit) for bit, (_, p) in enumerate(attach)),
+                mcast_grp=mcast_grp if mcast_grp is not None else job_id,
+                mode=mode,
+                ps_addr=ip_int(ps[0].ip) if ps else 0,
+                index=index if index is not None else job_id % 256,
+            ),
+            zero=zero,
+        )
+
+    def place_two_level_job(self, job_id: int, workers: Sequence[str], *, slots: int) -> str:
+        """Leaves aggregate their racks (LEAF mode) and send partials to the
+        tier-1 switch, which aggregates the leaves. Returns the address the
+        workers send to (the PS's, routed through the spine)."""
+        by_leaf: dict[str, list[tuple[int, int]]] = {}
+        for bit, h in enumerate(workers):
+            sw, port = self.topo.attachment(h)
+            by_leaf.setdefault(sw, []).append((port, bit))
+        spines = [s.name for s in self.topo.switches if s.tier == 1]
+        if len(spines) != 1:
+            raise ScenarioError("two-level jobs need exactly one tier-1 switch (multi_rack)")
+        spine = spines[0]
+        ps = next(h for h in self.topo.hosts if h.role == "ps")
+        up = ip_int(ps.ip)
+        members = []
+        for leaf_bit, (leaf, ms) in enumerate(sorted(by_leaf.items())):
+            leaf_ms = tuple((p, i) for i, (p, _) in enumerate(ms))
+            self.programmer.place_job(
+                leaf,
+                JobPlacement(
+                    job_id=job_id, base=0, size=slots, members=leaf_ms, mcast_grp=job_id,
+                    mode=JobMode.LEAF, upstream_addr=up, index=job_id % 256,
+                ),
+            )  # fmt: skip
+            members.append((self.topo.port_towards(spine, leaf), leaf_bit))
+        self.programmer.place_job(
+            spine,
+            JobPlacement(
+                job_id=job_id, base=0, size=slots, members=tuple(members), mcast_grp=job_id,
+                index=job_id % 256,
+            ),
+        )  # fmt: skip
+        return self.ip(ps.name)
