@@ -672,3 +672,46 @@ def test_time_since_last_hit_only_on_idle_timeout_tables(
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     q.table_entry.table_id = T_FWD
     assert read(loaded, q) == []
+
+
+class _FaultySwitch(Switch):
+    """The real core with two injected faults (not ControlErrors): a bug in the
+    data plane must cost one update or one packet, never the session."""
+
+    def table_add(self, table, keys, action, priority=None):  # type: ignore[no-untyped-def]
+        if keys and getattr(keys[0], "value", None) == 0xBAD:
+            raise RuntimeError("injected fault")
+        return super().table_add(table, keys, action, priority)
+
+    def packet_out(self, data: bytes) -> None:
+        raise RuntimeError("injected fault")
+
+
+def test_faults_below_the_server_fail_one_update_or_packet() -> None:
+    server = start_server(_FaultySwitch(cpu_port=64), "127.0.0.1:0", device_id=DEVICE)
+    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
+    try:
+        stub = p4runtime_pb2_grpc.P4RuntimeStub(channel)
+        s = Stream(stub)
+        s.arbitrate(DEVICE, 1)
+        s.next_msg()
+        set_pipeline(stub, Req.VERIFY_AND_COMMIT, config())
+        with pytest.raises(grpc.RpcError) as info:
+            write(
+                stub,
+                (Update.INSERT, fwd(1, 2)),
+                (Update.INSERT, fwd(0xBAD, 2)),
+                (Update.INSERT, fwd(3, 2)),
+            )
+        codes = [e.canonical_code for e in batch_errors(info.value)]
+        assert codes == [code_pb2.OK, code_pb2.INTERNAL, code_pb2.OK]
+        req = p4runtime_pb2.StreamMessageRequest()
+        req.packet.payload = b"\x00" * 14
+        s.send(req)
+        assert s.next_msg().error.canonical_code == code_pb2.INTERNAL
+        s.arbitrate(DEVICE, 1)  # the stream is still up
+        assert s.next_msg().arbitration.status.code == code_pb2.OK
+        s.close()
+    finally:
+        channel.close()
+        server.stop(grace=0)

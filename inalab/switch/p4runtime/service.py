@@ -161,6 +161,11 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
                         self.device.write_entity(kind, entity)
                 except P4RuntimeError as e:
                     failures[i] = e
+                except Exception as e:  # a fault below us: this update fails, the rest go on
+                    log.exception("P4Runtime update %d failed", i)
+                    failures[i] = P4RuntimeError(
+                        grpc.StatusCode.INTERNAL, f"internal error: {type(e).__name__}: {e}"
+                    )
             if failures:
                 _set_batch_error(context, len(updates), failures)
             return p4runtime_pb2.WriteResponse()
@@ -243,7 +248,15 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
                         grpc.StatusCode.PERMISSION_DENIED,
                         "only the primary client may send packets",
                     )
-                self.device.packet_out(req.packet)
+                try:
+                    self.device.packet_out(req.packet)
+                except P4RuntimeError:
+                    raise
+                except Exception as exc:  # a fault in the data plane: report, keep the stream
+                    log.exception("PacketOut failed")
+                    raise P4RuntimeError(
+                        grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}: {exc}"
+                    ) from None
             except P4RuntimeError as e:
                 err = p4runtime_pb2.StreamMessageResponse()
                 err.error.canonical_code = _status_code(e.code)
