@@ -60,6 +60,12 @@ def worker_main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rank", type=int, help="override the config's rank")
     p.add_argument("--server", help="override the aggregator address host[:port]")
     p.add_argument("--via", choices=("ps", "switch"), help="override the config's via")
+    p.add_argument(
+        "--first-packet",
+        type=int,
+        help="job-wide id of the first packet: continue a job's earlier run "
+        "(its last stats line's first_packet + packets)",
+    )
     src = p.add_mutually_exclusive_group()
     src.add_argument("--input", help=".npy file with a 1-D float32 or int32 array")
     src.add_argument("--random", type=int, metavar="N", help="N random values instead")
@@ -74,7 +80,13 @@ def worker_main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.rounds < 1:
             raise ConfigError(f"--rounds {args.rounds} must be >= 1")
-        cfg = JobConfig.from_json(args.config, rank=args.rank, server=args.server, via=args.via)
+        cfg = JobConfig.from_json(
+            args.config,
+            rank=args.rank,
+            server=args.server,
+            via=args.via,
+            first_packet=args.first_packet,
+        )
         arr = _load_input(args)
         with Worker(cfg) as w:
             out = arr

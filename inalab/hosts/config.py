@@ -97,6 +97,7 @@ class JobConfig:
     local_host: str = "0.0.0.0"
     local_port: int = 0  # first source port (0: INA_UDP_PORT via a switch, else ephemeral)
     ecn: bool = True  # AIMD window on ECN echoes (ATP-style)
+    first_packet: int = 0  # job-wide id of this worker's first packet (continue a job's run)
     importance: ImportanceRule = field(default_factory=ImportanceRule)
 
     def __post_init__(self) -> None:
@@ -148,6 +149,8 @@ class JobConfig:
             raise bad(f"paths {self.paths} out of 1..64")
         if not 0 <= self.local_port <= 65535 - self.paths + 1:
             raise bad(f"local_port {self.local_port} (+{self.paths} paths) out of range")
+        if self.first_packet < 0:
+            raise bad(f"first_packet {self.first_packet} must be >= 0")
         if not 0 <= self.multicast_group <= 0xFFFF:
             raise bad(f"multicast_group {self.multicast_group} out of 0..65535")
 

@@ -11,6 +11,7 @@ class RoundStats:
     """One ``allreduce`` call. Block counts partition ``blocks``: exact + partial + missing."""
 
     round: int
+    first_packet: int  # job-wide id of the round's first packet (next round: + packets)
     values: int
     blocks: int
     packets: int  # distinct packets of the round (float32 adds the exponent pipeline)

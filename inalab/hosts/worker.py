@@ -93,7 +93,7 @@ class Worker:
             config.server_address, config.paths, config.local_host, config.bind_port
         )
         self.window = AimdWindow(config.slots, config.initial_window, enabled=config.ecn)
-        self._next_pid = 0  # job-wide packet id of the next round's first packet
+        self._next_pid = config.first_packet  # job-wide id of the next round's first packet
         self._round = 0
         self.srtt = 0.0  # smoothed round-trip time of un-retransmitted packets (s)
         self.rttvar = 0.0  # its mean deviation (RFC 6298)
@@ -412,6 +412,7 @@ class _Round:
             exact = p - missing - partial
         st = RoundStats(
             round=self.w._round,
+            first_packet=self.base,
             values=int(a.size),
             blocks=p,
             packets=self.npk,

@@ -254,6 +254,19 @@ def test_fast_retransmit_when_later_packets_overtake_a_lost_one() -> None:
     res = ok(run_workers(hub, cfg(rto=2.0, max_rto=2.0), xs))
     assert time.monotonic() - t0 < 1.5
     for r in range(N):
-        (out,), (st,) = res[r]
+        (out,), _ = res[r]
         assert np.array_equal(out, np.sum(xs, axis=0, dtype=np.int32))
     assert res[0][1][0].retransmissions >= 1
+
+
+def test_a_new_worker_process_continues_the_job_with_first_packet() -> None:
+    hub = Hub([PsJob(3, N)])
+    xs = ints(11, 100)  # 4 blocks
+    first = ok(run_workers(hub, cfg(), xs))
+    st = first[0][1][0]
+    assert (st.first_packet, st.packets) == (0, 4)
+    again = ok(run_workers(hub, cfg(first_packet=st.first_packet + st.packets), xs))
+    assert again[0][1][0].first_packet == 4
+    assert [h["seq"] for rank, _, _, h in hub.seen if rank == 0] == list(range(8))
+    for r in range(N):
+        assert np.array_equal(again[r][0][0], np.sum(xs, axis=0, dtype=np.int32))
