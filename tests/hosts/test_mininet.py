@@ -25,6 +25,8 @@ MCAST, WORKERS, SLOTS = 1, 3, 16
 # One job per worker run: a new worker process starts its packet sequence at 0, so it
 # needs a fresh region (the controller resets a job's region when it admits the job).
 INT_JOB, FLOAT_JOB = 3, 4
+VALUES = 2000
+INT_PACKETS = -(-VALUES // fmt.DEFAULT_LANES)  # one packet per block for int32
 
 
 def _ip_int(cidr: str) -> int:
@@ -58,8 +60,8 @@ def test_worker_processes_allreduce_through_the_switch_process(
         thrift_base_port=THRIFT_BASE,
     )  # fmt: skip
     rng = np.random.default_rng(11)
-    xs = [rng.integers(-(2**20), 2**20, 2000, dtype=np.int32) for _ in workers]
-    xf = [rng.standard_normal(2000).astype(np.float32) for _ in workers]
+    xs = [rng.integers(-(2**20), 2**20, VALUES, dtype=np.int32) for _ in workers]
+    xf = [rng.standard_normal(VALUES).astype(np.float32) for _ in workers]
     with net:
         ports = {h.name: i for i, h in enumerate(topo.hosts, 1)}  # single_rack: h_i on port i
         agg = "InaIngress.aggregation_control"
@@ -123,7 +125,10 @@ def test_worker_processes_allreduce_through_the_switch_process(
                 net.host(h.name).popen(
                     f"{run}/int.json --input {tmp_path}/i{i}.npy --output {tmp_path}/oi{i}.npy"
                     f" && {run}/float.json --input {tmp_path}/f{i}.npy"
-                    f" --output {tmp_path}/of{i}.npy",
+                    f" --output {tmp_path}/of{i}.npy"
+                    # the int job again in a new process, continuing its packet sequence
+                    f" && {run}/int.json --first-packet {INT_PACKETS} --input {tmp_path}/i{i}.npy"
+                    f" --output {tmp_path}/oi2{i}.npy",
                     shell=True,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
@@ -139,6 +144,8 @@ def test_worker_processes_allreduce_through_the_switch_process(
         assert p.returncode == 0, report
         stats = [json.loads(x) for x in out.splitlines()]
         assert [s["exact"] for s in stats] == [s["blocks"] for s in stats]
+        assert [s["first_packet"] for s in stats] == [0, 0, INT_PACKETS]
+        assert stats[0]["packets"] == INT_PACKETS
     want = np.sum(xs, axis=0, dtype=np.int32)
     exact = np.sum(np.array(xf, dtype=np.float64), axis=0)
     agreed = np.max([qz.block_exponents(qz.chunk(x, fmt.DEFAULT_LANES)) for x in xf], axis=0)
@@ -146,4 +153,5 @@ def test_worker_processes_allreduce_through_the_switch_process(
     bound = np.repeat(per_block, fmt.DEFAULT_LANES)[: exact.size] + np.abs(exact) * 2.0**-23
     for i in range(WORKERS):
         assert np.array_equal(np.load(tmp_path / f"oi{i}.npy"), want)
+        assert np.array_equal(np.load(tmp_path / f"oi2{i}.npy"), want)
         assert np.all(np.abs(np.load(tmp_path / f"of{i}.npy") - exact) <= bound)
