@@ -1,0 +1,19 @@
+"""Errors of the training subpackage; each message says what to do about it."""
+
+from __future__ import annotations
+
+
+class TrainingError(Exception):
+    """Base of every error a user of :mod:`inalab.training` can cause."""
+
+
+class MissingExtraError(TrainingError):
+    """torch (or scikit-learn) is not installed."""
+
+
+class BucketTooLargeError(TrainingError):
+    """A DDP gradient bucket (or a single parameter) exceeds the job's configured size."""
+
+
+class PeerFailureError(TrainingError):
+    """An allreduce did not complete within the job's timeout: a worker died or hangs."""

@@ -1,0 +1,303 @@
+"""The training scenarios in Mininet: gloo vs the inalab hook, and loss tolerance.
+
+    python -m inalab.training.experiment --preset small --out results/training
+
+One single-rack network (``single_rack(workers)``, the switch running
+``p4src/ina.p4``) serves every run; each INA run gets its own job id and its
+own region of aggregator slots, so runs never share switch state.
+
+1. ``gloo``: DDP with gloo's allreduce over the emulated links (TCP through
+   the switch's L3 forwarding).
+2. ``ina-loss0``: the same training with the gradients aggregated in the switch.
+3. ``ina-lossP`` for each loss P: the P4 drop simulator drops INA contributions
+   of that job with probability P (every worker link, uplink direction); the
+   job's loss bound is P and its deadline a multiple of the lossless round.
+
+Results: ``<out>/<run>.rank<r>.json`` per rank, ``summary.json``,
+``table.md`` and ``accuracy.png`` (test accuracy against wall time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from inalab.protocol import format as fmt
+from inalab.topologies.builders import gateway_mac, host_ip, host_mac
+from inalab.topologies.spec import HostSpec, Link, LinkProfile, SwitchSpec, Topology
+from inalab.training.errors import TrainingError
+from inalab.training.runs import RunFailed, RunSpec, run_on_hosts
+
+SWITCH, PS = "trs1", "trps"
+GRPC_PORT, THRIFT_PORT = 50151, 9190  # away from the defaults other networks use
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    workers: int = 4
+    epochs: int = 10
+    hidden: int = 64
+    batch: int = 32
+    lr: float = 0.05
+    dataset: str = "digits"
+    seed: int = 0
+    slots: int = 64
+    losses: tuple[float, ...] = (0.0, 0.1, 0.2, 0.35)
+    deadline_factor: float = 4.0  # deadline = factor x the lossless run's mean round time
+    min_deadline: float = 1.0
+    job_timeout: float = 30.0  # per allreduce round: a dead peer is reported after this
+    rto: float = 0.05
+    target_accuracy: float = 0.9
+    run_timeout: float = 1200.0  # a whole run
+    with_gloo: bool = True
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.workers <= 8:
+            raise TrainingError(f"workers {self.workers} out of 1..8")
+        if not self.losses or any(not 0.0 <= p < 1.0 for p in self.losses):
+            raise TrainingError(f"losses {self.losses}: each in [0, 1)")
+        if self.losses[0] != 0.0:
+            raise TrainingError("losses must start with 0.0 (the lossless reference)")
+        if self.slots * len(self.losses) > 1024:
+            raise TrainingError("slots x runs exceeds the program's 1024 aggregator slots")
+        for name in ("epochs", "hidden", "batch", "slots"):
+            if getattr(self, name) < 1:
+                raise TrainingError(f"{name} must be >= 1")
+        if not 0.0 < self.target_accuracy <= 1.0:
+            raise TrainingError("target_accuracy out of (0, 1]")
+
+
+PRESETS = {
+    "full": ExperimentConfig(),
+    "small": ExperimentConfig(
+        workers=2,
+        epochs=2,
+        hidden=16,
+        losses=(0.0, 0.2),
+        target_accuracy=0.5,
+        job_timeout=20.0,
+        run_timeout=400.0,
+    ),
+}
+
+
+def job_dict(
+    cfg: ExperimentConfig, job_id: int, server: str, loss: float, deadline: float
+) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "job_id": job_id,
+        "rank": 0,
+        "n_workers": cfg.workers,
+        "server": f"{server}:{fmt.INA_UDP_PORT}",
+        "via": "switch",
+        "slots": cfg.slots,
+        "timeout": cfg.job_timeout,
+        "rto": cfg.rto,
+        "paths": 2,
+        "multicast_group": job_id,
+    }
+    if loss > 0:
+        d["loss_bound"] = loss_bound(loss)
+        d["deadline"] = deadline
+    return d
+
+
+def loss_bound(loss: float) -> float:
+    """The job's loss bound for a contribution loss rate: twice the rate (at most 0.9).
+
+    Through the switch a worker that gives a block up zero-fills it locally and
+    moves on (the P4 program has no flush), so a peer that still waits for that
+    block can only finish by giving it up too: its budget must not run out
+    first. The margin over ``loss`` keeps every rank's budget ahead of its peers'."""
+    return min(0.9, max(loss, 2.0 * loss))
+
+
+def run_spec(
+    cfg: ExperimentConfig,
+    hosts: tuple[str, ...],
+    name: str,
+    comm: str,
+    master: str,
+    port: int,
+    *,
+    job: dict[str, Any] | None = None,
+    loss: float = 0.0,
+) -> RunSpec:
+    return RunSpec(
+        name=name, comm=comm, hosts=hosts, master_ip=master, master_port=port,
+        epochs=cfg.epochs, hidden=cfg.hidden, batch=cfg.batch, lr=cfg.lr, dataset=cfg.dataset,
+        seed=cfg.seed, job=job, loss=loss,
+    )  # fmt: skip
+
+
+def training_rack(workers: int, *, grpc_port: int = GRPC_PORT) -> Topology:
+    """``single_rack`` with names of its own (``trh1..``, ``trs1``, ``trps``) and
+    its own ports, so it can run beside the other scenarios' networks."""
+    switch = SwitchSpec(SWITCH, 0, grpc_port, "ina", router_mac=gateway_mac(1))
+    hosts = [
+        HostSpec(f"trh{i}", host_ip(1, i), host_mac(1, i), "worker", i - 1)
+        for i in range(1, workers + 1)
+    ]
+    hosts.append(HostSpec(PS, host_ip(1, 100), host_mac(1, 100), "ps"))
+    links = [Link.between(h.name, SWITCH, LinkProfile(), port_b=i) for i, h in enumerate(hosts, 1)]
+    return Topology("training-rack", tuple(hosts), (switch,), tuple(links), "training rack")
+
+
+def run_experiment(
+    cfg: ExperimentConfig,
+    out: Path,
+    *,
+    seed: int = 0,
+    grpc_port: int = GRPC_PORT,
+    thrift_port: int = THRIFT_PORT,
+) -> list[dict[str, Any]]:
+    """Build the network, run every training, return the runs' summaries (also written)."""
+    from inalab.scenarios.testbed import Testbed
+
+    out.mkdir(parents=True, exist_ok=True)
+    topo = training_rack(cfg.workers, grpc_port=grpc_port)
+    hosts = tuple(h.name for h in topo.hosts if h.role == "worker")
+    summaries: list[dict[str, Any]] = []
+    with Testbed(
+        topo, workdir=out, build_dir=out / "build", log_dir=out / "logs", seed=seed,
+        thrift_base_port=thrift_port,
+    ) as tb:  # fmt: skip
+        master = tb.ip(hosts[0])
+        server = tb.ip(PS)
+        port = 29500
+
+        def one(spec: RunSpec) -> dict[str, Any]:
+            print(f"run {spec.name} ...", file=sys.stderr, flush=True)
+            s = run_on_hosts(tb.net, spec, out, cfg.run_timeout, cfg.target_accuracy)
+            print(
+                f"run {spec.name}: accuracy {s['final_accuracy']:.3f}, "
+                f"{s['seconds_per_iteration'] * 1e3:.0f} ms/iteration",
+                file=sys.stderr, flush=True,
+            )  # fmt: skip
+            summaries.append(s)
+            return s
+
+        if cfg.with_gloo:
+            port += 1
+            one(run_spec(cfg, hosts, "gloo", "gloo", master, port))
+        deadline = cfg.min_deadline
+        for i, loss in enumerate(cfg.losses):
+            job_id = 10 + i
+            tb.place_rack_job(job_id, hosts, slots=cfg.slots, base=i * cfg.slots)
+            if loss > 0:
+                tb.programmer.drop_simulator(SWITCH, loss, job=job_id)
+            port += 1
+            job = job_dict(cfg, job_id, server, loss, deadline)
+            name = f"ina-loss{round(loss * 100)}"
+            s = one(run_spec(cfg, hosts, name, "ina", master, port, job=job, loss=loss))
+            if loss == 0:
+                per_round = _round_seconds(out, "ina-loss0", cfg.workers)
+                deadline = max(cfg.min_deadline, cfg.deadline_factor * per_round)
+                s["deadline_for_lossy_runs"] = deadline
+    write_report(summaries, cfg, out)
+    return summaries
+
+
+def _round_seconds(out: Path, name: str, workers: int) -> float:
+    """Mean seconds of one hook allreduce round in a finished run (rank 0)."""
+    ep = json.loads((out / f"{name}.rank0.json").read_text())["epochs"]
+    iters = sum(e["iterations"] for e in ep)
+    return sum(e["seconds"] for e in ep) / max(iters, 1)
+
+
+def table(summaries: list[dict[str, Any]]) -> str:
+    ref = next((s for s in summaries if s["name"] == "ina-loss0"), None)
+    lines = [
+        "| run | loss | final accuracy | Δ vs lossless | time to target (s) | ms/iteration "
+        "| KB sent/iteration/worker | blocks exact/partial/missing | ranks identical |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in summaries:
+        delta = s["final_accuracy"] - ref["final_accuracy"] if ref else math.nan
+        tta = "never" if s["time_to_target"] is None else f"{s['time_to_target']:.1f}"
+        sent = s["hook_bytes_per_iteration"] or s["iface_bytes_per_iteration"]
+        b = s["blocks"]
+        same = "yes" if s["ranks_identical"] else f"no (max Δ {s['max_param_divergence']:.2g})"
+        lines.append(
+            f"| {s['name']} | {s['loss']:.0%} | {s['final_accuracy']:.3f} | {delta:+.3f} | {tta} "
+            f"| {s['seconds_per_iteration'] * 1e3:.0f} | {sent / 1024:.1f} "
+            f"| {b['exact']}/{b['partial']}/{b['missing']} | "
+            f"{same} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_report(summaries: list[dict[str, Any]], cfg: ExperimentConfig, out: Path) -> None:
+    (out / "summary.json").write_text(
+        json.dumps({"config": asdict(cfg), "runs": summaries}, indent=1) + "\n"
+    )
+    target = f"target accuracy {cfg.target_accuracy:.0%}"
+    (out / "table.md").write_text(f"Training experiment ({target}).\n\n" + table(summaries))
+    plot(summaries, out / "accuracy.png")
+
+
+def plot(summaries: list[dict[str, Any]], path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise TrainingError("the plot needs matplotlib: pip install 'inalab[dev]'") from None
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for s in summaries:
+        ax.plot(s["elapsed_per_epoch"], s["accuracy_per_epoch"], marker="o", label=s["name"])
+    ax.set_xlabel("wall time (s)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(f"DDP on digits, {summaries[0]['workers']} workers")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m inalab.training.experiment", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("--preset", choices=sorted(PRESETS), default="small")
+    p.add_argument("--out", type=Path, default=Path("results/training"))
+    p.add_argument("--workers", type=int)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--losses", help="comma-separated, starting with 0 (e.g. 0,0.1,0.2,0.35)")
+    p.add_argument("--no-gloo", action="store_true")
+    a = p.parse_args(argv)
+    try:
+        cfg = PRESETS[a.preset]
+        over: dict[str, Any] = {}
+        if a.workers is not None:
+            over["workers"] = a.workers
+        if a.epochs is not None:
+            over["epochs"] = a.epochs
+        if a.losses:
+            try:
+                over["losses"] = tuple(float(x) for x in a.losses.split(","))
+            except ValueError:
+                raise TrainingError(f"--losses {a.losses!r}: not a list of numbers") from None
+        if a.no_gloo:
+            over["with_gloo"] = False
+        cfg = replace(cfg, **over)
+        summaries = run_experiment(cfg, a.out)
+    except RunFailed as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except TrainingError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(table(summaries), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
