@@ -65,25 +65,14 @@ class Session:
         self.slots = slots
         self.values = values
         self.seed = seed
-        self.next_job = 1
-        self.next_base = 0
-        self.placed: dict[frozenset[str], int] = {}
         self.results: list[JobResult] = []
 
     def aggregate(self, hosts: Sequence[str], values: int | None = None) -> JobResult:
         """Run an allreduce among ``hosts`` through the switch (a job per host set)."""
-        key = frozenset(hosts)
-        if key not in self.placed:
-            if self.next_base + self.slots > self.tb.slots:
-                raise ScenarioError("the switch's aggregator memory is all given out")
-            job = self.next_job
-            self.tb.place_rack_job(job, hosts, slots=self.slots, base=self.next_base)
-            self.placed[key] = job
-            self.next_job += 1
-            self.next_base += self.slots
+        job = self.tb.new_rack_job(hosts, slots=self.slots)
         ps = ps_name(self.tb.topo)
         spec = JobSpec(
-            self.placed[key],
+            job,
             tuple(hosts),
             self.tb.ip(ps),
             values=values or self.values,

@@ -112,14 +112,15 @@ class JobResult:
     elapsed: float  # seconds, slowest worker, last round
     goodput: float  # values/s per worker (slowest worker)
     blocks: int
-    exact: int  # blocks (min over ranks)
-    partial: int  # max over ranks
-    missing: int  # max over ranks
+    exact: int  # blocks, of the rank with the fewest exact blocks
+    partial: int  # of that rank
+    missing: int  # of that rank
     retransmissions: int  # sum over ranks
     packets_sent: int  # sum over ranks
     correct: bool  # every rank's output equals the numpy sum (within the quantization bound)
     max_error: float
     delivered_mass: float  # sum |g| of blocks that arrived (not zero-filled) / total sum |g|
+    matching_fraction: float  # blocks equal to the sum (within the bound), worst rank
     rounds: list[dict[str, Any]]  # per rank, per round: the worker's JSON stats
     ps_counters: dict[str, Any] | None = None
 
@@ -144,31 +145,40 @@ def expected_sum(spec: JobSpec, xs: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
     return np.sum(np.stack(xs).astype(np.float64), axis=0)
 
 
+def block_matches(
+    spec: JobSpec, xs: list[npt.NDArray[Any]], out: npt.NDArray[Any]
+) -> npt.NDArray[np.bool_]:
+    """Per block of ``lanes`` values: does the output equal the sum? int32:
+    exactly; float32: within n * 2**(E-B) (the host agents' quantization
+    bound, E the block's exponent) plus float32 rounding of the result."""
+    want = expected_sum(spec, xs)
+    k = spec.lanes
+    blocks = -(-spec.values // k)
+    if out.shape != want.shape:
+        return np.zeros(blocks, dtype=bool)
+    pad = blocks * k - spec.values
+    if spec.dtype == "int32":
+        diff = np.pad(out.astype(np.int64) - want.astype(np.int64), (0, pad))
+        return np.asarray(np.all(diff.reshape(blocks, k) == 0, axis=1))
+    err = np.pad(np.abs(out.astype(np.float64) - want), (0, pad)).reshape(blocks, k).max(axis=1)
+    mags = np.stack([np.abs(x.astype(np.float64)) for x in xs]).max(axis=0)
+    bmax = np.pad(mags, (0, pad)).reshape(blocks, k).max(axis=1)
+    bits = 31 - int(np.ceil(np.log2(spec.n))) if spec.n > 1 else 31
+    exps = np.floor(np.log2(np.maximum(bmax, np.finfo(np.float64).tiny))) + 1
+    wmax = np.abs(np.pad(want, (0, pad))).reshape(blocks, k).max(axis=1)
+    bound = spec.n * np.exp2(exps - bits) * 2.0 + wmax * 2.0**-23
+    return np.asarray(err <= bound)
+
+
 def check_output(
     spec: JobSpec, xs: list[npt.NDArray[Any]], out: npt.NDArray[Any]
 ) -> tuple[bool, float]:
-    """(correct, max |error|): int32 exact; float32 within n * 2**(E-B) per block
-    (the host agents' quantization bound) plus float32 rounding."""
+    """(every block correct, max |error|)."""
     want = expected_sum(spec, xs)
     if out.shape != want.shape:
         return False, float("inf")
-    if spec.dtype == "int32":
-        err = np.abs(out.astype(np.int64) - want.astype(np.int64))
-        return bool(np.all(err == 0)), float(err.max(initial=0))
-    err = np.abs(out.astype(np.float64) - want)
-    k = spec.lanes
-    blocks = -(-spec.values // k)
-    pad = blocks * k - spec.values
-    mags = np.stack([np.abs(x.astype(np.float64)) for x in xs])
-    bmax = np.pad(mags.max(axis=0), (0, pad)).reshape(blocks, k).max(axis=1)
-    bits = 31 - int(np.ceil(np.log2(spec.n))) if spec.n > 1 else 31
-    exps = np.floor(np.log2(np.maximum(bmax, np.finfo(np.float64).tiny))) + 1
-    bound = (
-        spec.n * np.exp2(exps - bits) * 2.0
-        + np.abs(np.pad(want, (0, pad))).reshape(blocks, k).max(axis=1) * 2.0**-23
-    )
-    per_block = np.pad(err, (0, pad)).reshape(blocks, k).max(axis=1)
-    return bool(np.all(per_block <= bound)), float(err.max(initial=0.0))
+    err = np.abs(out.astype(np.float64) - want.astype(np.float64))
+    return bool(np.all(block_matches(spec, xs, out))), float(err.max(initial=0.0))
 
 
 def delivered_mass(spec: JobSpec, xs: list[npt.NDArray[Any]], out: npt.NDArray[Any]) -> float:
@@ -279,6 +289,7 @@ class RunningJob:
         checks = [check_output(s, self.xs, o) for o in results]
         last = [st[-1] for st in stats]
         elapsed = max(x["elapsed"] for x in last)
+        worst = min(last, key=lambda x: (x["exact"], -x["missing"]))
         return JobResult(
             job_id=s.job_id,
             via=s.via,
@@ -288,14 +299,15 @@ class RunningJob:
             elapsed=elapsed,
             goodput=s.values / elapsed if elapsed > 0 else 0.0,
             blocks=last[0]["blocks"],
-            exact=min(x["exact"] for x in last),
-            partial=max(x["partial"] for x in last),
-            missing=max(x["missing"] for x in last),
+            exact=worst["exact"],
+            partial=worst["partial"],
+            missing=worst["missing"],
             retransmissions=sum(x["retransmissions"] for x in last),
             packets_sent=sum(x["packets_sent"] for x in last),
             correct=all(c for c, _ in checks),
             max_error=max(e for _, e in checks),
             delivered_mass=min(delivered_mass(s, self.xs, o) for o in results),
+            matching_fraction=min(float(np.mean(block_matches(s, self.xs, o))) for o in results),
             rounds=[x for st in stats for x in st],
             ps_counters=ps_counters,
         )

@@ -107,11 +107,22 @@ class Testbed:
         self.controls: dict[str, SwitchControl] = {}
         self.fabric: FabricProgrammer | None = None
         self.slots = self.defines.get("INA_SLOTS", 1024)
+        self._next_job = 1
+        self._next_base = 0
+        self._wrapped = False
 
     # ------------------------------------------------------------------ life
     def start(self) -> Testbed:
         from inalab.topologies.net import InaNetwork
 
+        try:
+            from mininet.log import setLogLevel
+
+            # Mininet reports tc's "quantum of class ... is big" for fast htb
+            # rates as errors: harmless, and they would bury the scenario's output.
+            setLogLevel("critical")
+        except ImportError:
+            pass  # InaNetwork's preflight says what to install
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         program = self.program or build_program(self.build_dir, "ina", defines=self.defines)
@@ -211,6 +222,22 @@ class Testbed:
             ),
             zero=zero,
         )
+
+    def new_rack_job(self, workers: Sequence[str], *, slots: int) -> int:
+        """Place a job with a fresh id and a fresh region (regions are handed out
+        in order; once the memory is used up they are reused, zeroed first).
+        Each worker process starts its packet ids at 0, so a job id must not be
+        run twice on the same region: this gives each run its own."""
+        if slots > self.slots:
+            raise ScenarioError(f"{slots} slots: the program has {self.slots}")
+        if self._next_base + slots > self.slots:
+            self._next_base = 0
+            self._wrapped = True
+        job = self._next_job
+        self.place_rack_job(job, workers, slots=slots, base=self._next_base, zero=self._wrapped)
+        self._next_job += 1
+        self._next_base += slots
+        return job
 
     def place_two_level_job(self, job_id: int, workers: Sequence[str], *, slots: int) -> str:
         """Leaves aggregate their racks (LEAF mode) and send partials to the

@@ -1,0 +1,114 @@
+"""Single job allreduce: in-network aggregation vs the parameter-server
+fallback vs a host-only ring allreduce, on the same rack and links.
+
+Question: how long does one allreduce of N float32 values take, and what
+goodput (values/s per worker) does each method reach, for growing N?
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from inalab.scenarios.common import Outcome, RunOptions
+from inalab.scenarios.jobs import JobResult, JobSpec, run_job
+from inalab.scenarios.results import Progress, plot
+from inalab.scenarios.ring import run_ring_job
+from inalab.scenarios.testbed import Testbed
+from inalab.scenarios.topos import make_topology, ps_name, worker_names
+from inalab.topologies.spec import LinkProfile
+
+NAME = "allreduce"
+DESCRIPTION = __doc__.splitlines()[0] if __doc__ else NAME
+METHODS = ("ina", "ps", "ring")
+COLUMNS = [
+    ("method", "method"),
+    ("values", "values"),
+    ("time_s", "time s"),
+    ("goodput", "values/s/worker"),
+    ("line_fraction", "of line rate"),
+    ("exact_fraction", "exact"),
+    ("retransmissions", "retx"),
+    ("correct", "vs numpy"),
+]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--sizes", help="comma-separated value counts (default by --quick)")
+    p.add_argument("--bw", type=float, default=100.0, help="host link rate, Mbit/s (100)")
+    p.add_argument("--methods", default=",".join(METHODS), help="ina,ps,ring")
+
+
+def row(method: str, r: JobResult, line_rate: float) -> dict[str, Any]:
+    return {
+        "method": method,
+        "values": r.values,
+        "time_s": r.elapsed,
+        "goodput": r.goodput,
+        "line_rate": line_rate,
+        "line_fraction": r.goodput / line_rate,
+        "exact_fraction": r.exact_fraction,
+        "retransmissions": r.retransmissions,
+        "correct": r.correct,
+        "max_error": r.max_error,
+    }
+
+
+def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
+    sizes = (
+        [int(s) for s in args.sizes.split(",")]
+        if args.sizes
+        else ([20_000] if opts.quick else [10_000, 100_000, 500_000])
+    )
+    methods = [m for m in args.methods.split(",") if m]
+    bad = [m for m in methods if m not in METHODS]
+    if bad:
+        raise ValueError(f"--methods: unknown {bad} (one of {', '.join(METHODS)})")
+    # a float32 value is 4 bytes of a line of args.bw Mbit/s (headers not counted)
+    line_rate = args.bw * 1e6 / 8 / 4
+    topo = make_topology(
+        "single-rack", workers=args.workers, prefix=opts.prefix,
+        grpc_base_port=opts.grpc_base, host_link=LinkProfile(bw_mbit=args.bw),
+    )  # fmt: skip
+    workers = worker_names(topo)
+    ps = ps_name(topo)
+    rows: list[dict[str, Any]] = []
+    progress = Progress(len(sizes) * len(methods), NAME, opts.progress)
+    with Testbed(
+        topo, workdir=opts.out_dir / NAME, build_dir=opts.build_dir, log_dir=opts.log_dir,
+        thrift_base_port=opts.thrift_base, kind=opts.kind, seed=opts.seed,
+    ) as tb:  # fmt: skip
+        ips = [tb.ip(h) for h in workers]
+        for size in sizes:
+            for method in methods:
+                job = tb.new_rack_job(workers, slots=64) if method == "ina" else 1000 + size
+                spec = JobSpec(
+                    job % 65536, workers, tb.ip(ps), values=size,
+                    via="ps" if method == "ps" else "switch", ps_host=ps, seed=opts.seed,
+                    timeout=max(60.0, size / 2000),
+                )  # fmt: skip
+                if method == "ring":
+                    r = run_ring_job(tb.net, spec, tb.workdir, ips)
+                else:
+                    r = run_job(tb.net, spec, tb.workdir)
+                rows.append(row(method, r, line_rate))
+                progress.step(f"{method} {size}")
+    series = {
+        m: ([r["values"] for r in rows if r["method"] == m],
+            [r["goodput"] for r in rows if r["method"] == m])
+        for m in methods
+    }  # fmt: skip
+    png = plot(
+        opts.out_dir / f"{NAME}.png", series, title=f"allreduce, {args.workers} workers, "
+        f"{args.bw:g} Mbit/s links", xlabel="float32 values", ylabel="goodput (values/s/worker)",
+    )  # fmt: skip
+    return Outcome(
+        rows=rows,
+        meta={"workers": args.workers, "bw_mbit": args.bw, "line_rate": line_rate,
+              "sizes": sizes, "methods": methods, "topology": topo.name},
+        columns=COLUMNS,
+        plots=[Path(png)],
+        ok=all(r["correct"] for r in rows),
+    )  # fmt: skip
