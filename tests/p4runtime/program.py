@@ -4,7 +4,7 @@ Hand-written (no compiler needed) to exercise every P4Runtime entity the
 server handles: packet_out / packet_in controller headers on CPU port 64,
 ``MyIngress.fwd`` (exact dstAddr; direct counter; idle timeout),
 ``MyIngress.acl`` (ternary srcAddr + range etherType: digests, an indexed
-counter, register writes; a direct meter), ``MyIngress.ecmp`` (exact etherType through the
+counter, register writes, ingress clones; a direct meter), ``MyIngress.ecmp`` (exact etherType through the
 action selector ``MyIngress.ecmp_selector``), a meter, a register and a parser value set (declared, unused by the parser).
 """
 
@@ -33,6 +33,7 @@ _STANDARD_METADATA = [
 T_FWD, T_ACL, T_ECMP = 0x02000001, 0x02000002, 0x02000003
 A_NOACTION, A_DROP, A_SET_PORT, A_TO_CPU, A_SET_MCAST = (0x01000000 + i for i in range(5))
 A_LEARN, A_COUNT_PORT, A_REMEMBER = 0x01000005, 0x01000006, 0x01000007
+A_CLONE = 0x01000008
 PROFILE = 0x11000001
 COUNTER, DIRECT_COUNTER, METER, REGISTER, DIGEST = (
     0x12000001,
@@ -168,6 +169,9 @@ def bmv2_json() -> Json:
         _action(A_REMEMBER, "MyIngress.remember", [("idx", 3), ("value", 32)], [
             _op("register_write", {"type": "register_array", "value": "MyIngress.reg"}, _rd(0), _rd(1))
         ]),
+        _action(A_CLONE, "MyIngress.clone_it", [("session", 32)], [
+            _op("clone_ingress_pkt_to_egress", _rd(0), _hex(0))
+        ]),
         _action(9, "send_from_cpu", [], [
             _op("assign", _f(sm, "egress_spec"), _f("packet_out", "egress_port")),
             _op("remove_header", {"type": "header", "value": "packet_out"}),
@@ -193,7 +197,8 @@ def bmv2_json() -> Json:
         [key("ternary", "hdr.ethernet.srcAddr", "ethernet", "srcAddr"),
          key("range", "hdr.ethernet.etherType", "ethernet", "etherType")],
         [(A_LEARN, "MyIngress.learn"), (A_COUNT_PORT, "MyIngress.count_port"),
-         (A_REMEMBER, "MyIngress.remember"), (A_DROP, "MyIngress.drop"), (A_NOACTION, "NoAction")],
+         (A_REMEMBER, "MyIngress.remember"), (A_CLONE, "MyIngress.clone_it"),
+         (A_DROP, "MyIngress.drop"), (A_NOACTION, "NoAction")],
         match_type="range", next="MyIngress.ecmp", default_entry=_default(A_NOACTION),
         direct_meters="MyIngress.acl_meter",
     )  # fmt: skip
@@ -279,6 +284,7 @@ tables {{
   match_fields {{ id: 1 name: "hdr.ethernet.srcAddr" bitwidth: 48 match_type: TERNARY }}
   match_fields {{ id: 2 name: "hdr.ethernet.etherType" bitwidth: 16 match_type: RANGE }}
   action_refs {{ id: {A_LEARN} }} action_refs {{ id: {A_COUNT_PORT} }} action_refs {{ id: {A_REMEMBER} }}
+  action_refs {{ id: {A_CLONE} }}
   action_refs {{ id: {A_DROP} }} action_refs {{ id: {A_NOACTION} }}
   direct_resource_ids: {DIRECT_METER}
   size: 1024
@@ -298,6 +304,8 @@ actions {{ preamble {{ id: {A_TO_CPU} name: "MyIngress.to_cpu" alias: "to_cpu" }
 actions {{ preamble {{ id: {A_SET_MCAST} name: "MyIngress.set_mcast" alias: "set_mcast" }}
   params {{ id: 1 name: "grp" bitwidth: 16 }} }}
 actions {{ preamble {{ id: {A_LEARN} name: "MyIngress.learn" alias: "learn" }} }}
+actions {{ preamble {{ id: {A_CLONE} name: "MyIngress.clone_it" alias: "clone_it" }}
+  params {{ id: 1 name: "session" bitwidth: 32 }} }}
 actions {{ preamble {{ id: {A_COUNT_PORT} name: "MyIngress.count_port" alias: "count_port" }} }}
 actions {{ preamble {{ id: {A_REMEMBER} name: "MyIngress.remember" alias: "remember" }}
   params {{ id: 1 name: "idx" bitwidth: 3 }} params {{ id: 2 name: "value" bitwidth: 32 }} }}

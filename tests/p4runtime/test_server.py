@@ -146,14 +146,27 @@ def test_multicast_group_replicates(shell: Rig) -> None:
     assert list(sh.MulticastGroupEntry(0).read()) == []
 
 
-def test_clone_session_insert_read_delete(shell: Rig) -> None:
-    cs = sh.CloneSessionEntry(5).add(9)
-    cs.packet_length_bytes = 64
+def test_clone_session_with_replicas_clones_packets(shell: Rig) -> None:
+    cs = sh.CloneSessionEntry(5).add(7, 1).add(8, 2)
+    cs.packet_length_bytes = 14
     cs.insert()
     [read] = list(sh.CloneSessionEntry(5).read())
-    assert read.replicas[0].egress_port == 9
-    assert read.packet_length_bytes == 64
-    assert shell.switch.mirroring_get(5).port == 9
+    assert sorted((r.egress_port, r.instance) for r in read.replicas) == [(7, 1), (8, 2)]
+    assert read.packet_length_bytes == 14
+    assert list(sh.MulticastGroupEntry(0).read()) == []  # its replication group is hidden
+    acl = sh.TableEntry("MyIngress.acl")(action="MyIngress.clone_it")
+    acl.match["hdr.ethernet.etherType"] = "0x0800..0x0800"
+    acl.action["session"] = "5"
+    acl.priority = 1
+    acl.insert()
+    fwd_entry(MAC_A, "MyIngress.set_port", port="2").insert()
+    shell.switch.receive(1, frame(payload=b"long payload"))
+    frames = sorted(shell.wire.wait(3))
+    assert frames == [
+        (2, frame(payload=b"long payload")),
+        (7, frame(payload=b"long payload")[:14]),
+        (8, frame(payload=b"long payload")[:14]),
+    ]
     sh.CloneSessionEntry(5).delete()
     assert list(sh.CloneSessionEntry(0).read()) == []
 

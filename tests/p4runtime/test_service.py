@@ -226,11 +226,15 @@ def _bad_cases() -> list[tuple[str, int, p4runtime_pb2.Entity, int]]:
     reg.register_entry.data.bitstring = b"\x01"
     counter_insert = _entity(counter_entry__counter_id=COUNTER)
     counter_insert.counter_entry.index.index = 1
-    two_replicas = p4runtime_pb2.Entity()
-    cs = two_replicas.packet_replication_engine_entry.clone_session_entry
+    with_cos = p4runtime_pb2.Entity()
+    cs = with_cos.packet_replication_engine_entry.clone_session_entry
     cs.session_id = 3
+    cs.class_of_service = 2
     cs.replicas.add(egress_port=1)
-    cs.replicas.add(egress_port=2, instance=1)
+    session_too_big = p4runtime_pb2.Entity()
+    session_too_big.packet_replication_engine_entry.clone_session_entry.session_id = 40000
+    reserved_group = p4runtime_pb2.Entity()
+    reserved_group.packet_replication_engine_entry.multicast_group_entry.multicast_group_id = 32771
     group_zero = p4runtime_pb2.Entity()
     group_zero.packet_replication_engine_entry.multicast_group_entry.replicas.add(egress_port=1)
     unknown_digest = _entity(digest_entry__digest_id=DIGEST + 1)
@@ -252,7 +256,9 @@ def _bad_cases() -> list[tuple[str, int, p4runtime_pb2.Entity, int]]:
         ("missing profile member", ins, missing_member, code_pb2.NOT_FOUND),
         ("register index past the end", mod, reg, code_pb2.OUT_OF_RANGE),
         ("INSERT of a counter", ins, counter_insert, code_pb2.INVALID_ARGUMENT),
-        ("clone session with two replicas", ins, two_replicas, code_pb2.UNIMPLEMENTED),
+        ("clone session with a class of service", ins, with_cos, code_pb2.UNIMPLEMENTED),
+        ("clone session id past 32767", ins, session_too_big, code_pb2.INVALID_ARGUMENT),
+        ("multicast group reserved for clones", ins, reserved_group, code_pb2.INVALID_ARGUMENT),
         ("multicast group 0", ins, group_zero, code_pb2.INVALID_ARGUMENT),
         ("unknown digest", ins, unknown_digest, code_pb2.NOT_FOUND),
         ("empty entity", ins, p4runtime_pb2.Entity(), code_pb2.INVALID_ARGUMENT),

@@ -1,8 +1,11 @@
 """PacketReplicationEngineEntry: multicast groups and clone sessions.
 
 A multicast group's replicas become one bmv2 PRE node per instance (rid) with
-that instance's ports, as PI does for bmv2. A clone session with one replica
-is a bmv2 mirroring session to that port.
+that instance's ports, as PI does for bmv2. As in PI, the 16-bit group space
+is split: controllers own groups 1..32767, and clone session ``s`` (1..32767)
+replicates through the reserved group ``32768 + s``, so a session may have any
+number of replicas and their instances become the copies' egress_rid.
+Reserved groups are invisible to multicast reads and writes.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from inalab.switch.p4runtime.errors import P4RuntimeError, invalid, not_found, u
 from inalab.switch.p4runtime.pipeline_state import PipelineState
 
 Update = p4runtime_pb2.Update
-_MAX_PORT = (1 << 32) - 1
+FIRST_RESERVED_GROUP = 1 << 15  # groups of clone sessions: FIRST_RESERVED_GROUP + session
+MAX_SESSION = (1 << 15) - 1
 
 
 def _port(replica: p4runtime_pb2.Replica, where: str) -> int:
@@ -49,14 +53,24 @@ def write_multicast(
 ) -> None:
     gid = msg.multicast_group_id
     where = f"multicast group {gid}"
-    if gid == 0:
-        raise invalid("multicast group id 0 is reserved")
+    if not 0 < gid < FIRST_RESERVED_GROUP:
+        raise invalid(f"{where}: controllers own multicast groups 1..{FIRST_RESERVED_GROUP - 1}")
+    _write_group(state, kind, gid, list(msg.replicas), where)
+    if kind == Update.DELETE:
+        state.multicast_metadata.pop(gid, None)
+    else:
+        _keep_metadata(state, gid, msg.metadata)
+
+
+def _write_group(
+    state: PipelineState, kind: int, gid: int, replicas: list[p4runtime_pb2.Replica], where: str
+) -> None:
     sw = state.switch
     groups = sw.mc_groups()
     if kind == Update.INSERT:
         if gid in groups:
             raise P4RuntimeError(grpc.StatusCode.ALREADY_EXISTS, f"{where} exists")
-        nodes = _nodes_by_instance(list(msg.replicas), where)
+        nodes = _nodes_by_instance(replicas, where)
         sw.mc_group_create(gid)
         try:
             _attach(sw, gid, nodes)
@@ -64,19 +78,16 @@ def write_multicast(
             _detach(sw, gid, sw.mc_groups().get(gid, ()))
             sw.mc_group_delete(gid)
             raise
-        _keep_metadata(state, gid, msg.metadata)
         return
     if gid not in groups:
         raise not_found(f"{where} does not exist")
     if kind == Update.MODIFY:
-        nodes = _nodes_by_instance(list(msg.replicas), where)
+        nodes = _nodes_by_instance(replicas, where)
         _detach(sw, gid, groups[gid])
         _attach(sw, gid, nodes)
-        _keep_metadata(state, gid, msg.metadata)
     elif kind == Update.DELETE:
         _detach(sw, gid, groups[gid])
         sw.mc_group_delete(gid)
-        state.multicast_metadata.pop(gid, None)
     else:
         raise invalid("update type must be INSERT, MODIFY or DELETE")
 
@@ -105,31 +116,26 @@ def write_clone_session(
 ) -> None:
     sid = msg.session_id
     where = f"clone session {sid}"
-    if sid == 0:
-        raise invalid("clone session id 0 is reserved")
+    if not 0 < sid <= MAX_SESSION:
+        raise invalid(f"{where}: session ids are 1..{MAX_SESSION}")
+    if kind not in (Update.INSERT, Update.MODIFY, Update.DELETE):
+        raise invalid("update type must be INSERT, MODIFY or DELETE")
     exists = sid in state.clone_sessions
-    sw = state.switch
-    if kind == Update.DELETE:
-        if not exists:
-            raise not_found(f"{where} does not exist")
-        sw.mirroring_delete(sid)
-        del state.clone_sessions[sid]
-        return
     if kind == Update.INSERT and exists:
         raise P4RuntimeError(grpc.StatusCode.ALREADY_EXISTS, f"{where} exists")
-    if kind == Update.MODIFY and not exists:
+    if kind != Update.INSERT and not exists:
         raise not_found(f"{where} does not exist")
-    if kind not in (Update.INSERT, Update.MODIFY):
-        raise invalid("update type must be INSERT, MODIFY or DELETE")
-    if len(msg.replicas) != 1:
-        raise unimplemented(
-            f"{where}: exactly one replica is supported ({len(msg.replicas)} given)"
-        )
-    port = _port(msg.replicas[0], where)
-    if port > _MAX_PORT:
-        raise invalid(f"{where}: port {port} out of range")
-    truncate = msg.packet_length_bytes or None
-    sw.mirroring_add(MirrorSession(sid, port=port, truncate=truncate))
+    if kind != Update.DELETE and msg.class_of_service:
+        raise unimplemented(f"{where}: class_of_service is not supported")
+    sw = state.switch
+    group = FIRST_RESERVED_GROUP + sid
+    if kind == Update.DELETE:
+        sw.mirroring_delete(sid)
+        _write_group(state, Update.DELETE, group, [], where)
+        del state.clone_sessions[sid]
+        return
+    _write_group(state, kind, group, list(msg.replicas), where)
+    sw.mirroring_add(MirrorSession(sid, mc_group=group, truncate=msg.packet_length_bytes or None))
     stored = p4runtime_pb2.CloneSessionEntry()
     stored.CopyFrom(msg)
     state.clone_sessions[sid] = stored
@@ -141,8 +147,11 @@ def read(
     kind = query.WhichOneof("type")
     if kind == "multicast_group_entry":
         gid = query.multicast_group_entry.multicast_group_id
-        for g, nodes in sorted(state.switch.mc_groups().items()):
-            if gid and g != gid:
+        groups = state.switch.mc_groups()
+        if gid and (gid not in groups or gid >= FIRST_RESERVED_GROUP):
+            raise not_found(f"multicast group {gid} does not exist")
+        for g, nodes in sorted(groups.items()):
+            if (gid and g != gid) or g >= FIRST_RESERVED_GROUP:
                 continue
             ent = p4runtime_pb2.Entity()
             out = ent.packet_replication_engine_entry.multicast_group_entry
@@ -154,6 +163,8 @@ def read(
             yield ent
     elif kind == "clone_session_entry":
         sid = query.clone_session_entry.session_id
+        if sid and sid not in state.clone_sessions:
+            raise not_found(f"clone session {sid} does not exist")
         for s, stored in sorted(state.clone_sessions.items()):
             if sid and s != sid:
                 continue
