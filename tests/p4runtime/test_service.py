@@ -721,3 +721,19 @@ def test_faults_below_the_server_fail_one_update_or_packet() -> None:
     finally:
         channel.close()
         server.stop(grace=0)
+
+
+def test_reconcile_drops_what_the_new_p4info_lacks(
+    loaded: p4runtime_pb2_grpc.P4RuntimeStub,
+) -> None:
+    write(loaded, (Update.INSERT, fwd(1, 2)), (Update.INSERT, _acl(4)))
+    narrower = config()
+    kept = [t for t in narrower.p4info.tables if t.preamble.id != T_FWD]
+    del narrower.p4info.tables[:]
+    narrower.p4info.tables.extend(kept)
+    set_pipeline(loaded, Req.RECONCILE_AND_COMMIT, narrower)
+    everything = read(loaded, p4runtime_pb2.Entity(table_entry=p4runtime_pb2.TableEntry()))
+    assert [(e.table_entry.table_id, e.table_entry.priority) for e in everything] == [(T_ACL, 4)]
+    with pytest.raises(grpc.RpcError) as info:
+        read(loaded, all_fwd())
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
