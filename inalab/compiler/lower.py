@@ -482,6 +482,12 @@ class Lowering:
         f = c.func
         if isinstance(f, A.NameExpr):
             if f.name in self.env.extern_funcs:
+                arities = self.env.extern_func_arities[f.name]
+                if len(c.args) not in arities:
+                    allowed = " or ".join(str(x) for x in sorted(arities))
+                    raise CompileError(
+                        f"{f.name} takes {allowed} arguments, not {len(c.args)}", c.loc
+                    )
                 args = [self.ex.lower(a, scope) for a in c.args]
                 if f.name in (
                     "verify_checksum",
@@ -507,6 +513,8 @@ class Lowering:
         if isinstance(f, A.Member):
             obj = self.ex.lower(f.expr, scope)
             m = f.name
+            if obj.kind in ("header", "union") and m in ("setValid", "setInvalid") and c.args:
+                raise CompileError(f"{m} takes no arguments", c.loc)
             if obj.kind == "header" and m in ("setValid", "setInvalid"):
                 op = "add_header" if m == "setValid" else "remove_header"
                 self._emit({"op": op, "parameters": [obj.json]}, s)
@@ -516,7 +524,11 @@ class Lowering:
                     self._emit({"op": "remove_header", "parameters": [h.json]}, s)
                 return
             if obj.kind == "stack" and m in ("push_front", "pop_front"):
+                if len(c.args) != 1:
+                    raise CompileError(f"{m} takes 1 argument", c.loc)
                 n = self.ex.lower(c.args[0], scope)
+                if n.kind != "const":
+                    raise CompileError(f"{m} needs a constant count", c.args[0].loc)
                 self._emit(
                     {
                         "op": "push" if m == "push_front" else "pop",
@@ -526,6 +538,17 @@ class Lowering:
                 )
                 return
             if obj.kind == "extern" and isinstance(obj.type, ExternT):
+                decl = self.env.externs.get(obj.type.name)
+                if decl is not None:
+                    arities = {len(md.params) for md in decl.methods if md.name == m}
+                    if not arities:
+                        raise CompileError(f"{obj.type.name} has no method {m}", f.loc)
+                    if len(c.args) not in arities:
+                        raise CompileError(
+                            f"{obj.type.name}.{m} takes {' or '.join(map(str, sorted(arities)))} "
+                            f"arguments, not {len(c.args)}",
+                            c.loc,
+                        )
                 args = [self.ex.lower(a, scope) for a in c.args]
                 prim = method_call(self.objs, obj, m, args, c, scope)
                 if prim is not None:

@@ -149,6 +149,7 @@ class Env:
         self.match_kinds: list[str] = []
         self.actions: dict[str, A.ActionDecl] = {}
         self.extern_funcs: dict[str, A.ExternFuncDecl] = {}
+        self.extern_func_arities: dict[str, set[int]] = {}
         self.externs: dict[str, A.ExternDecl] = {}
         self.parsers: dict[str, A.ParserDecl] = {}
         self.controls: dict[str, A.ControlDecl] = {}
@@ -166,6 +167,7 @@ class Env:
             return
         if isinstance(d, A.ExternFuncDecl):
             self.extern_funcs.setdefault(d.name, d)
+            self.extern_func_arities.setdefault(d.name, set()).add(len(d.method.params))
             return
         self.decls[d.name] = d
         if isinstance(d, A.ConstDecl):

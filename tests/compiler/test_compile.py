@@ -282,3 +282,25 @@ V1Switch(P(), V(), I(), E(), C(), D()) main;
         compile_source(src, filename="t.p4")
     assert message in ei.value.message
     assert ei.value.line in (10, 11)
+
+
+def test_mutated_programs_fail_only_with_compile_errors(repo_root: Path) -> None:
+    """Deterministic token mutations of the corpus: any failure is a CompileError."""
+    import random
+    import re
+
+    rng = random.Random(2026)
+    programs = sorted((repo_root / "tests/p4").glob("*.p4"))
+    replacements = ["0", "x", ";", "{", "}", "(", ")", "bit<8>", "true", ".", "8w300", "<", ">"]
+    for _ in range(60):
+        path = rng.choice(programs)
+        toks = re.findall(r"\w+|[^\w\s]|\s+", path.read_text())
+        i = rng.randrange(len(toks))
+        if rng.random() < 0.5:
+            del toks[i]
+        else:
+            toks[i] = rng.choice(replacements)
+        try:
+            compile_source("".join(toks), filename=path.name)
+        except CompileError as e:
+            assert e.line >= 0 and e.message
