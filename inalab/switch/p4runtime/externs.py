@@ -7,7 +7,7 @@ every index of the array.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import grpc
 from p4.v1 import p4runtime_pb2
@@ -35,10 +35,13 @@ def _indices(array: ArrayInfo, has_index: bool, index: int, what: str) -> range:
     return range(index, index + 1)
 
 
-def _arrays(table: dict[int, ArrayInfo], obj_id: int, lookup: object) -> list[ArrayInfo]:
+def _arrays(
+    table: dict[int, ArrayInfo], obj_id: int, lookup: Callable[[int], ArrayInfo]
+) -> list[ArrayInfo]:
+    """Every array for id 0 (a wildcard read), else the one named (NOT_FOUND if unknown)."""
     if obj_id == 0:
         return sorted(table.values(), key=lambda a: a.id)
-    return [lookup(obj_id)]  # type: ignore[operator]
+    return [lookup(obj_id)]
 
 
 # --------------------------------------------------------------------------- counters

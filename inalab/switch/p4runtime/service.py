@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import grpc
 from google.protobuf import any_pb2
-from google.protobuf.message import DecodeError
+from google.protobuf.message import DecodeError, Message
 from google.rpc import code_pb2, status_pb2
 from p4.v1 import p4runtime_pb2, p4runtime_pb2_grpc
 
@@ -95,9 +95,9 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
             context.abort(grpc.StatusCode.INTERNAL, f"internal error: {type(e).__name__}: {e}")
         raise AssertionError("unreachable")
 
-    def _log(self, method: str, request: object) -> None:
+    def _log(self, method: str, request: Message) -> None:
         if self.request_log is not None:
-            self.request_log.record(method, request)  # type: ignore[arg-type]
+            self.request_log.record(method, request)
 
     # RPCs -------------------------------------------------------------------------
     def Capabilities(
