@@ -43,7 +43,7 @@ def mask(width: int) -> Json:
     return hexstr((1 << width) - 1, width)
 
 
-def expr(op: str, left: Json | None, right: Json | None, **extra: Json) -> Json:
+def expr(op: str, left: Json | None, right: Json | int | None, **extra: Json) -> Json:
     return {"type": "expression", "value": {"op": op, "left": left, "right": right, **extra}}
 
 
@@ -64,6 +64,7 @@ class Val:
 
 
 _KINDS = {
+    "header_expr",
     "field",
     "header",
     "stack",
@@ -229,6 +230,13 @@ class ExprLowering:
             if ft is None:
                 raise CompileError(f"header {base.type.name} has no field {e.name}", e.loc)
             return Val({"type": "field", "value": [base.name, e.name]}, ft, "field")
+        if base.kind == "header_expr":
+            assert isinstance(base.type, StructLikeT)
+            names = [f for f, _ in base.type.fields]
+            if e.name not in names:
+                raise CompileError(f"header {base.type.name} has no field {e.name}", e.loc)
+            ft = base.type.fields[names.index(e.name)][1]
+            return Val(expr("access_field", base.json, names.index(e.name)), ft, "field")
         if base.kind == "stack_next":
             assert isinstance(base.type, StructLikeT)
             sft = base.type.field_type(e.name)
@@ -259,7 +267,12 @@ class ExprLowering:
         assert isinstance(base.type, StackT)
         i = self.lower(e.index, scope, BitT(32))
         if i.kind != "const":
-            raise UnsupportedError("header stack index that is not a compile-time constant", e.loc)
+            if not isinstance(i.type, BitT):
+                raise CompileError("header stack index must be a bit<W> value", e.index.loc)
+            j = expr(
+                "dereference_header_stack", {"type": "header_stack", "value": base.name}, i.json
+            )
+            return Val(j, base.type.elem, "header_expr", name=base.name)
         if not 0 <= (i.const or 0) < base.type.size:
             raise CompileError(
                 f"index {i.const} out of bounds for stack of size {base.type.size}", e.loc

@@ -415,7 +415,7 @@ class Lowering:
             if isinstance(lhs.type, VarbitT):
                 self._emit({"op": "assign_VL", "parameters": [lhs.json, rhs.json]}, s)
                 return
-            self._emit({"op": "assign", "parameters": [lhs.json, param_json(rhs)]}, s)
+            self._emit({"op": "assign", "parameters": [param_json(lhs), param_json(rhs)]}, s)
         elif lhs.kind == "header":
             rhs = self.ex.lower(rhs_e, scope, lhs.type)
             if rhs.kind == "list":
