@@ -423,6 +423,14 @@ def test_pipeline_actions_and_get_response_types(
     with pytest.raises(grpc.RpcError) as info:
         set_pipeline(stub, Req.VERIFY, config(b"{not json"))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    broken = bmv2_json()
+    broken["actions"][1]["primitives"][0]["op"] = "no_such_primitive"  # type: ignore[index]
+    for action in (Req.VERIFY, Req.VERIFY_AND_SAVE):  # realizability is checked, not just syntax
+        with pytest.raises(grpc.RpcError) as info:
+            set_pipeline(stub, action, config(json.dumps(broken).encode()))
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "no_such_primitive" in (info.value.details() or "")
+    set_pipeline(stub, Req.VERIFY, config())
     with pytest.raises(grpc.RpcError) as info:
         set_pipeline(stub, Req.COMMIT, p4runtime_pb2.ForwardingPipelineConfig())
     assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION

@@ -111,9 +111,9 @@ class Device:
     def set_pipeline(self, action: int, config: p4runtime_pb2.ForwardingPipelineConfig) -> None:
         with self.lock:
             if action == Action.VERIFY:
-                _verify(config)
+                self._verify_realizable(config)
             elif action == Action.VERIFY_AND_SAVE:
-                _verify(config)
+                self._verify_realizable(config)
                 self.saved = p4runtime_pb2.ForwardingPipelineConfig()
                 self.saved.CopyFrom(config)
             elif action == Action.VERIFY_AND_COMMIT:
@@ -130,6 +130,19 @@ class Device:
                 self._commit(config, reconcile_old=True)
             else:
                 raise invalid("SetForwardingPipelineConfig needs an action")
+
+    def _verify_realizable(self, config: p4runtime_pb2.ForwardingPipelineConfig) -> None:
+        """VERIFY: the P4Info indexes against the JSON, and the JSON loads into a scratch
+        switch of the same class (the running one is untouched)."""
+        _, program = _verify(config)
+        try:
+            scratch = type(self.switch)()
+        except TypeError:  # a switch class that needs arguments: JSON-level checks only
+            return
+        try:
+            scratch.load_program(program)
+        except SwitchError as e:
+            raise invalid(f"the switch would refuse the device config: {e}") from None
 
     def _commit(self, config: p4runtime_pb2.ForwardingPipelineConfig, reconcile_old: bool) -> None:
         index, program = _verify(config)
