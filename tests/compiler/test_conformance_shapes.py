@@ -17,7 +17,7 @@ import pytest
 from inalab.compiler import compile_file
 
 REPO = Path(__file__).resolve().parent.parent.parent
-PROGRAMS = sorted((REPO / "tests/p4").glob("*.p4")) + [REPO / "tests/compiler/programs/features.p4"]
+PROGRAMS = [*sorted((REPO / "tests/p4").glob("*.p4")), REPO / "tests/compiler/programs/features.p4"]
 
 # sections whose objects we compare: path -> how to get the objects from a program
 SECTIONS = {
