@@ -14,7 +14,13 @@ from p4.v1 import p4runtime_pb2
 
 from inalab.switch.p4runtime import bytestrings, meters, table_entries
 from inalab.switch.p4runtime.errors import P4RuntimeError, invalid
-from inalab.switch.p4runtime.p4info_index import EXACT, ArrayInfo, Field, ValueSetInfo
+from inalab.switch.p4runtime.p4info_index import (
+    EXACT,
+    ArrayInfo,
+    Field,
+    ValueSetInfo,
+    counter_values,
+)
 from inalab.switch.p4runtime.pipeline_state import PipelineState
 
 Update = p4runtime_pb2.Update
@@ -59,7 +65,9 @@ def read_counter(
     for counter in _arrays(state.index.counters, query.counter_id, state.index.counter):
         what = f"counter {counter.name!r}"
         for i in _indices(counter, query.HasField("index"), query.index.index, what):
-            packets, bytes_ = state.switch.counter_read(counter.name, i)
+            packets, bytes_ = counter_values(
+                counter.unit, *state.switch.counter_read(counter.name, i)
+            )
             ent = p4runtime_pb2.Entity()
             ent.counter_entry.counter_id = counter.id
             ent.counter_entry.index.index = i

@@ -142,6 +142,18 @@ class ValueSetInfo:
 
 T = TypeVar("T")
 
+_BYTES, _PACKETS = p4info_pb2.CounterSpec.BYTES, p4info_pb2.CounterSpec.PACKETS
+
+
+def counter_values(unit: int, packets: int, bytes_: int) -> tuple[int, int]:
+    """(packets, bytes) as a counter of ``unit`` reports them: a BYTES counter has
+    no packet count and a PACKETS counter no byte count (0), as PI reports them."""
+    if unit == _BYTES:
+        return 0, bytes_
+    if unit == _PACKETS:
+        return packets, 0
+    return packets, bytes_
+
 
 def _lookup(table: Mapping[int, T], obj_id: int, kind: str) -> T:
     try:

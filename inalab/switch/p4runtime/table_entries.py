@@ -35,6 +35,7 @@ from inalab.switch.p4runtime.p4info_index import (
     RANGE,
     TERNARY,
     TableInfo,
+    counter_values,
 )
 from inalab.switch.p4runtime.pipeline_state import EntryExtras, OneShot, PipelineState
 from inalab.switch.p4runtime.wire import DirectEntry, MatchSpec
@@ -510,7 +511,8 @@ def entry_entity(
         out.idle_timeout_ns = e.timeout_ms * _NS_PER_MS
     sw = state.switch
     if table.direct_counter_id and query.HasField("counter_data"):
-        packets, bytes_ = sw.direct_counter_read(table.name, e.handle)
+        unit = state.index.direct_counter(table.direct_counter_id).unit
+        packets, bytes_ = counter_values(unit, *sw.direct_counter_read(table.name, e.handle))
         out.counter_data.packet_count = packets
         out.counter_data.byte_count = bytes_
     if table.direct_meter_id and query.HasField("meter_config"):
