@@ -195,6 +195,7 @@ def build_p4info(low: Any) -> p4info_pb2.P4Info:
             pt.idle_timeout_behavior = p4info_pb2.Table.NOTIFY_CONTROL
         if t["const_entries"]:
             pt.is_const_table = True
+        if t["initial_entries"]:
             pt.has_initial_entries = True
     for n in user_actions:
         pa = info.actions.add()

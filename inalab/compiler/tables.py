@@ -192,7 +192,8 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
             "profile": profile,
             "direct_counter": direct_counter,
             "direct_meter": direct_meter,
-            "const_entries": d.entries is not None,
+            "const_entries": d.entries is not None and d.entries_const,
+            "initial_entries": d.entries is not None,
             "support_timeout": support_timeout,
             "decl": d,
         }
