@@ -45,8 +45,12 @@ class JobSpec:
     rto: float = 0.2
     paths: int = 2
     ps_host: str = "ps"
+    with_ps: bool = False  # also start the PS with via="switch" (best-effort collisions)
     importance: str = "magnitude"
-    scale_by_rank: bool = False  # rank r's input times 10**(r mod 3): wide magnitudes
+    # "normal": N(0, 1) values; "layered": each block of `lanes` values scaled by
+    # 10**U(-3, 0), the same for every rank (layers of very different gradient
+    # magnitude, so the importance classes are all used)
+    profile: str = "normal"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -58,6 +62,8 @@ class JobSpec:
             raise ValueError(f"job {self.job_id}: dtype {self.dtype!r} is not float32/int32")
         if self.via not in ("switch", "ps"):
             raise ValueError(f"job {self.job_id}: via {self.via!r} is not switch/ps")
+        if self.profile not in ("normal", "layered"):
+            raise ValueError(f"job {self.job_id}: profile {self.profile!r} is not normal/layered")
         if self.values < 1 or self.rounds < 1:
             raise ValueError(f"job {self.job_id}: values and rounds must be >= 1")
 
@@ -88,14 +94,17 @@ class JobSpec:
     def inputs(self) -> list[npt.NDArray[Any]]:
         """Every rank's input array (deterministic from the seed)."""
         out: list[npt.NDArray[Any]] = []
+        blocks = -(-self.values // self.lanes)
+        shared = np.random.default_rng([self.seed, self.job_id, 1 << 20])
+        scale = np.repeat(10.0 ** shared.uniform(-3.0, 0.0, blocks), self.lanes)[: self.values]
         for r in range(self.n):
             rng = np.random.default_rng([self.seed, self.job_id, r])
             if self.dtype == "int32":
                 out.append(rng.integers(-(2**20), 2**20, self.values, dtype=np.int32))
             else:
                 x = rng.standard_normal(self.values)
-                if self.scale_by_rank:
-                    x *= 10.0 ** (r % 3)
+                if self.profile == "layered":
+                    x *= scale
                 out.append(x.astype(np.float32))
         return out
 
@@ -197,8 +206,11 @@ def delivered_mass(spec: JobSpec, xs: list[npt.NDArray[Any]], out: npt.NDArray[A
 class RunningJob:
     """A started job; ``wait()`` collects and checks it."""
 
-    def __init__(self, net: Any, spec: JobSpec, workdir: Path) -> None:
+    def __init__(self, net: Any, spec: JobSpec, workdir: Path, own_ps: bool = True) -> None:
+        """``own_ps`` False: the job's PS was started with :func:`start_ps` (one
+        ``inalab-ps`` serves several jobs: they share its UDP port)."""
         self.net = net
+        self.own_ps = own_ps
         self.spec = spec
         self.dir = Path(workdir) / f"job{spec.job_id}"
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -209,29 +221,13 @@ class RunningJob:
 
     def _start_ps(self) -> None:
         s = self.spec
-        cmd = [
-            str(BIN / "inalab-ps"),
-            "--listen",
-            f"0.0.0.0:{fmt.INA_PS_UDP_PORT}",
-            "--job",
-            f"{s.job_id}:{s.n}",
-            "--log-level",
-            "warning",
-        ]
-        self.ps = self.net.host(s.ps_host).popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        assert self.ps is not None and self.ps.stdout is not None
-        line = self.ps.stdout.readline()
-        if "listening" not in line:
-            err = self.ps.stderr.read() if self.ps.stderr else ""
-            raise JobFailed(f"job {s.job_id}: inalab-ps did not start: {line}{err}")
+        self.ps = start_ps(self.net, s.ps_host, [(s.job_id, s.n)])
 
     def start(self) -> RunningJob:
         s = self.spec
         cfg = self.dir / "job.json"
         cfg.write_text(json.dumps(s.config(), indent=1))
-        if s.via == "ps":
+        if self.own_ps and (s.via == "ps" or s.with_ps):
             self._start_ps()
         for r, host in enumerate(s.workers):
             np.save(self.dir / f"in{r}.npy", self.xs[r])
@@ -315,17 +311,40 @@ class RunningJob:
     def _stop_ps(self) -> dict[str, Any] | None:
         if self.ps is None:
             return None
-        self.ps.terminate()
-        try:
-            out, _ = self.ps.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.ps.kill()
-            self.ps.wait()
-            return None
-        for line in reversed(out.splitlines()):
-            if line.startswith("{") and "listening" not in line:
-                return dict(json.loads(line))
+        return stop_ps(self.ps)
+
+
+def start_ps(net: Any, host: str, jobs: list[tuple[int, int]]) -> subprocess.Popen[str]:
+    """``inalab-ps`` on ``host`` for ``jobs`` [(job id, workers)], once it listens."""
+    cmd = [str(BIN / "inalab-ps"), "--listen", f"0.0.0.0:{fmt.INA_PS_UDP_PORT}",
+           "--log-level", "warning"]  # fmt: skip
+    for job, n in jobs:
+        cmd += ["--job", f"{job}:{n}"]
+    ps: subprocess.Popen[str] = net.host(host).popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert ps.stdout is not None
+    line = ps.stdout.readline()
+    if "listening" not in line:
+        ps.kill()
+        _, err = ps.communicate()
+        raise JobFailed(f"inalab-ps on {host} did not start: {line}{err}".strip())
+    return ps
+
+
+def stop_ps(ps: subprocess.Popen[str]) -> dict[str, Any] | None:
+    """Stop a PS; its final counters (JSON), if it printed them."""
+    ps.terminate()
+    try:
+        out, _ = ps.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        ps.kill()
+        ps.wait()
         return None
+    for line in reversed(out.splitlines()):
+        if line.startswith("{") and "listening" not in line:
+            return dict(json.loads(line))
+    return None
 
 
 def run_job(net: Any, spec: JobSpec, workdir: Path) -> JobResult:

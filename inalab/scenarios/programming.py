@@ -271,6 +271,20 @@ class FabricProgrammer:
             r.name.lower(): c.counter("InaIngress.ina_drop_counter", int(r)) for r in DropReason
         }
 
+    def tail_drops(self, switch: str) -> int:
+        """Packets the traffic manager dropped because a queue was full (our
+        switch's ``queue_stats``; 0 where the switch does not report them)."""
+        try:
+            out = self.controls[switch].call("queue_stats")
+        except ProgrammingError:
+            return 0
+        total = 0
+        for line in out.splitlines()[1:]:
+            cells = line.split()
+            if len(cells) == 5 and cells[3].isdigit():
+                total += int(cells[3])
+        return total
+
     def queue_drops(self, switch: str) -> dict[str, int]:
         c = self.controls[switch]
         return {

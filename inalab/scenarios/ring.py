@@ -55,17 +55,20 @@ def ring_allreduce(
     x: npt.NDArray[Any], rank: int, hosts: Sequence[str], port: int = RING_PORT,
     timeout: float = 60.0,
 ) -> tuple[npt.NDArray[Any], float, int]:  # fmt: skip
-    """(sum, seconds after the ring was connected, bytes sent)."""
+    """(sum, seconds after the ring was connected, bytes sent). ``hosts`` are
+    ``addr`` or ``addr:port`` (default ``port``); a rank listens on its own."""
     n = len(hosts)
+    peers = [(h.rsplit(":", 1)[0], int(h.rsplit(":", 1)[1])) if ":" in h else (h, port)
+             for h in hosts]  # fmt: skip
     if n == 1:
         return x.copy(), 0.0, 0
     deadline = time.monotonic() + timeout
     lsock = socket.socket()
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lsock.bind(("0.0.0.0", port))
+    lsock.bind(("0.0.0.0", peers[rank][1]))
     lsock.listen(1)
     lsock.settimeout(timeout)
-    nxt = _connect(hosts[(rank + 1) % n], port, deadline)
+    nxt = _connect(*peers[(rank + 1) % n], deadline)
     prev, _ = lsock.accept()
     lsock.close()
     prev.settimeout(timeout)

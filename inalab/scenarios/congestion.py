@@ -1,0 +1,138 @@
+"""Congestion: importance-aware dropping vs plain tail drop on a slow egress.
+
+Every port of the switch drains its queue at a fixed packet rate with a short
+queue, slower than the workers produce results, so results are dropped. With
+plain tail drop a packet is dropped when the queue is full, whatever it
+carries; importance-aware dropping (the P4 program's ``queue_threshold``
+table) drops LOW-importance packets from a low queue depth on, NORMAL from a
+higher one, and so on, so the room left goes to the blocks that matter. The
+gradient has layers of very different magnitude; each worker tags blocks by
+magnitude (DSCP). After the round's deadline a worker gives up what is still
+missing (zero-filled).
+
+Question: which share of the gradient mass (sum of |g| over the blocks that
+arrived / sum of |g|) reaches the workers under each policy?
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from inalab.protocol.format import Importance
+from inalab.scenarios.common import Outcome, RunOptions
+from inalab.scenarios.jobs import JobResult, JobSpec, run_job
+from inalab.scenarios.results import Progress, plot
+from inalab.scenarios.testbed import Testbed
+from inalab.scenarios.topos import make_topology, ps_name, worker_names
+
+NAME = "congestion"
+DESCRIPTION = "Congestion: importance-aware dropping vs plain tail drop (gradient mass delivered)"
+POLICIES = ("tail-drop", "importance")
+COLUMNS = [
+    ("policy", "policy"),
+    ("trial", "trial"),
+    ("delivered_mass", "mass delivered"),
+    ("delivered_blocks", "blocks delivered"),
+    ("exact_fraction", "exact"),
+    ("queue_drops", "queue drops"),
+    ("time_s", "time s"),
+]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--values", type=int, help="float32 values (quick 10000, full 40000)")
+    p.add_argument("--queue-rate", type=int, default=400, help="packets/s per port queue (400)")
+    p.add_argument("--queue-depth", type=int, default=16, help="packets per queue (16)")
+    p.add_argument("--deadline", type=float, help="seconds per round (quick 1.5, full 4)")
+    p.add_argument("--trials", type=int, help="runs per policy (quick 1, full 3)")
+
+
+def thresholds(depth: int) -> dict[int, tuple[int, int]]:
+    """Drop LOW from depth/4, NORMAL from depth/2, HIGH from 3 depth/4, CRITICAL
+    only when full (ECN marks at the same depth: no early marking)."""
+    q = max(1, depth // 4)
+    return {
+        int(Importance.LOW): (q, q),
+        int(Importance.NORMAL): (2 * q, 2 * q),
+        int(Importance.HIGH): (3 * q, 3 * q),
+        int(Importance.CRITICAL): (depth, depth),
+    }
+
+
+def row(policy: str, trial: int, r: JobResult, drops: int) -> dict[str, Any]:
+    return {
+        "policy": policy,
+        "trial": trial,
+        "delivered_mass": r.delivered_mass,
+        "delivered_blocks": (r.blocks - r.missing) / r.blocks if r.blocks else 0.0,
+        "exact_fraction": r.exact_fraction,
+        "queue_drops": drops,
+        "time_s": r.elapsed,
+        "correct_blocks": r.matching_fraction,
+    }
+
+
+def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
+    values = args.values or (10_000 if opts.quick else 40_000)
+    deadline = args.deadline or (1.5 if opts.quick else 4.0)
+    trials = args.trials or (1 if opts.quick else 3)
+    if args.queue_rate < 1 or args.queue_depth < 4:
+        raise ValueError("--queue-rate must be >= 1 and --queue-depth >= 4")
+    topo = make_topology(
+        "single-rack", workers=args.workers, prefix=opts.prefix, grpc_base_port=opts.grpc_base
+    )
+    workers = worker_names(topo)
+    ps = ps_name(topo)
+    (switch,) = (s.name for s in topo.switches)
+    rows: list[dict[str, Any]] = []
+    progress = Progress(trials * len(POLICIES), NAME, opts.progress)
+    qargs = ("--queue-depth", str(args.queue_depth), "--queue-rate", str(args.queue_rate))
+    with Testbed(
+        topo, workdir=opts.out_dir / NAME, build_dir=opts.build_dir, log_dir=opts.log_dir,
+        thrift_base_port=opts.thrift_base, kind=opts.kind, seed=opts.seed, switch_args=qargs,
+    ) as tb:  # fmt: skip
+        prog = tb.programmer
+        for policy in POLICIES:
+            if policy == "importance":
+                prog.queue_thresholds(switch, thresholds(args.queue_depth))
+            for trial in range(trials):
+                before = sum(prog.queue_drops(switch).values())
+                tail_before = prog.tail_drops(switch)
+                spec = JobSpec(
+                    tb.new_rack_job(workers, slots=64), workers, tb.ip(ps), values=values,
+                    ps_host=ps, seed=opts.seed + trial, profile="layered", loss_bound=0.9,
+                    deadline=deadline, timeout=deadline * 4 + 30, extra={"ecn": False},
+                )  # fmt: skip
+                r = run_job(tb.net, spec, tb.workdir)
+                drops = sum(prog.queue_drops(switch).values()) - before
+                drops += prog.tail_drops(switch) - tail_before
+                rows.append(row(policy, trial, r, drops))
+                progress.step(f"{policy} {trial + 1}/{trials}")
+    means = {
+        p: sum(r["delivered_mass"] for r in rows if r["policy"] == p) / trials for p in POLICIES
+    }
+    blocks = {
+        p: sum(r["delivered_blocks"] for r in rows if r["policy"] == p) / trials for p in POLICIES
+    }
+    png = plot(
+        opts.out_dir / f"{NAME}.png",
+        {"gradient mass": ([0, 1], [means[p] for p in POLICIES]),
+         "blocks": ([0, 1], [blocks[p] for p in POLICIES])},
+        title=f"{' vs '.join(POLICIES)} (0 = {POLICIES[0]}, 1 = {POLICIES[1]}), "
+        f"{args.queue_rate} pkt/s queues",
+        xlabel="policy", ylabel="fraction delivered", bars=True, ylim=(0.0, 1.05),
+    )  # fmt: skip
+    return Outcome(
+        rows=rows,
+        meta={"workers": args.workers, "values": values, "deadline": deadline,
+              "queue_rate": args.queue_rate, "queue_depth": args.queue_depth,
+              "thresholds": thresholds(args.queue_depth), "mean_delivered_mass": means,
+              "mean_delivered_blocks": blocks, "trials": trials},
+        columns=COLUMNS,
+        plots=[Path(png)],
+        notes=["mean gradient mass delivered: " + ", ".join(
+            f"{p} {means[p]:.3f}" for p in POLICIES)],
+    )  # fmt: skip

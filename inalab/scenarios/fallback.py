@@ -1,0 +1,118 @@
+"""PS fallback when aggregator memory runs out.
+
+Several jobs (disjoint groups of workers in one rack) arrive together; the
+switch has aggregator memory for only some of them (a static allocation of
+fixed-size regions, in arrival order, as a first-fit allocator would give).
+A job without a region falls back to the parameter server: the same workers
+and protocol, with the PS host aggregating in software.
+
+Question: as the memory shrinks from "every job fits" to "none fits", how do
+the jobs' times change, and do they all stay exact?
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from inalab.scenarios.common import Outcome, RunOptions
+from inalab.scenarios.errors import ScenarioError
+from inalab.scenarios.jobs import JobSpec, RunningJob, start_ps, stop_ps
+from inalab.scenarios.results import Progress, plot
+from inalab.scenarios.testbed import Testbed
+from inalab.scenarios.topos import make_topology, ps_name, worker_names
+
+NAME = "fallback"
+DESCRIPTION = "PS fallback when aggregator memory runs out (jobs without a region go to the PS)"
+COLUMNS = [
+    ("regions", "regions"),
+    ("in_switch", "jobs in switch"),
+    ("at_ps", "jobs at PS"),
+    ("ina_time_s", "INA job time s"),
+    ("ps_time_s", "PS job time s"),
+    ("makespan_s", "all done s"),
+    ("correct", "vs numpy"),
+]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", type=int, help="concurrent jobs (quick 2, full 4)")
+    p.add_argument("--job-workers", type=int, default=2, help="workers per job (2)")
+    p.add_argument("--values", type=int, help="float32 values per job (quick 10000, full 50000)")
+    p.add_argument("--slots", type=int, default=64, help="slots per region (64)")
+
+
+def _mean(xs: list[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
+    n_jobs = args.jobs or (2 if opts.quick else 4)
+    per_job = args.job_workers
+    values = args.values or (10_000 if opts.quick else 50_000)
+    if n_jobs < 1 or per_job < 1 or n_jobs * per_job > 32:
+        raise ScenarioError("--jobs x --job-workers must be within 1..32 workers")
+    topo = make_topology(
+        "single-rack", workers=n_jobs * per_job, prefix=opts.prefix,
+        grpc_base_port=opts.grpc_base,
+    )  # fmt: skip
+    workers = worker_names(topo)
+    groups = [workers[i * per_job : (i + 1) * per_job] for i in range(n_jobs)]
+    ps = ps_name(topo)
+    budgets = list(range(n_jobs, -1, -1))  # regions available: all jobs fit .. none
+    rows: list[dict[str, Any]] = []
+    progress = Progress(len(budgets), NAME, opts.progress)
+    with Testbed(
+        topo, workdir=opts.out_dir / NAME, build_dir=opts.build_dir, log_dir=opts.log_dir,
+        thrift_base_port=opts.thrift_base, kind=opts.kind, seed=opts.seed,
+    ) as tb:  # fmt: skip
+        for k, budget in enumerate(budgets):
+            specs = []
+            for j, group in enumerate(groups):
+                in_switch = j < budget
+                job = tb.new_rack_job(group, slots=args.slots) if in_switch else 4000 + k * 64 + j
+                specs.append(JobSpec(
+                    job, group, tb.ip(ps), values=values, ps_host=ps, seed=opts.seed + j,
+                    via="switch" if in_switch else "ps", slots=args.slots,
+                ))  # fmt: skip
+            ps_jobs = [(s.job_id, s.n) for s in specs if s.via == "ps"]
+            server = start_ps(tb.net, ps, ps_jobs) if ps_jobs else None
+            running = [RunningJob(tb.net, s, tb.workdir, own_ps=False) for s in specs]
+            try:
+                for r in running:
+                    r.start()
+                results = [r.wait() for r in running]
+            finally:
+                for r in running:
+                    r.kill()
+                if server is not None:
+                    stop_ps(server)
+            ina = [r.elapsed for r in results if r.via == "switch"]
+            at_ps = [r.elapsed for r in results if r.via == "ps"]
+            rows.append({
+                "regions": budget, "in_switch": len(ina), "at_ps": len(at_ps),
+                "ina_time_s": _mean(ina), "ps_time_s": _mean(at_ps),
+                "makespan_s": max(r.elapsed for r in results),
+                "correct": all(r.correct for r in results),
+                "jobs": [{"job": r.job_id, "via": r.via, "time_s": r.elapsed,
+                          "goodput": r.goodput, "correct": r.correct} for r in results],
+            })  # fmt: skip
+            progress.step(f"{budget} regions")
+    xs = [r["regions"] for r in rows]
+    png = plot(
+        opts.out_dir / f"{NAME}.png",
+        {"INA job": (xs, [r["ina_time_s"] or 0.0 for r in rows]),
+         "PS job": (xs, [r["ps_time_s"] or 0.0 for r in rows]),
+         "all done": (xs, [r["makespan_s"] for r in rows])},
+        title=f"{n_jobs} jobs x {per_job} workers, {values} values each",
+        xlabel="jobs that get a switch region", ylabel="seconds",
+    )  # fmt: skip
+    return Outcome(
+        rows=rows,
+        meta={"jobs": n_jobs, "workers_per_job": per_job, "values": values,
+              "slots_per_region": args.slots, "allocation": "static, first come first served"},
+        columns=COLUMNS,
+        plots=[Path(png)],
+        ok=all(r["correct"] for r in rows),
+    )  # fmt: skip
