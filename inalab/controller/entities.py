@@ -157,6 +157,15 @@ class Builder:
             ent.register_entry.index.index = index
         return ent
 
+    def counter_cell(self, counter: str, index: int, packets: int = 0, bytes_: int = 0) -> Entity:
+        ent = Entity()
+        c = ent.counter_entry
+        c.counter_id = self.index.counter(counter).id
+        c.index.index = index
+        c.data.packet_count = packets
+        c.data.byte_count = bytes_
+        return ent
+
     def counter_query(self, counter: str, index: int | None = None) -> Entity:
         ent = Entity()
         ent.counter_entry.counter_id = self.index.counter(counter).id

@@ -17,7 +17,7 @@ from p4.v1.p4runtime_pb2 import Entity
 
 from inalab.controller.entities import Builder
 from inalab.controller.errors import AdmissionError, JobError
-from inalab.controller.names import Action, Key, Param, Register, Table
+from inalab.controller.names import Action, Counter, Key, Param, Register, Table
 from inalab.controller.network import AGGREGATION_ADDRESS, ip_int, upstream_ports
 from inalab.protocol import format as fmt
 from inalab.protocol.constants import JobMode
@@ -151,4 +151,13 @@ def clear_region(b: Builder, region: Region, slots: int) -> list[Entity]:
         for shadow in (0, slots):
             for i in range(region.base, region.end):
                 out.append(b.register_cell(reg, shadow + i, 0))
+    return out
+
+
+def clear_job_counters(b: Builder, job_index: int) -> list[Entity]:
+    """Counter writes that zero a telemetry row (a new job may reuse a row)."""
+    out = []
+    for counter in (Counter.JOB_EVENT_COUNTER, Counter.JOB_DROP_COUNTER):
+        for i in range(16):
+            out.append(b.counter_cell(counter, job_index * 16 + i))
     return out
