@@ -137,6 +137,8 @@ class ExprLowering:
     # ------------------------------------------------------------ entry points
     def lower(self, e: A.Expr, scope: Scope, want: Type | None = None) -> Val:
         v = self._lower(e, scope, want)
+        if v.json.get("type") == "lookahead" and "value" in v.json:
+            v = self.state.materialize_lookahead(v, e)
         if want is not None and isinstance(v.type, IntT) and v.kind == "const":
             return self.const_val(v.const or 0, want, e)
         return v

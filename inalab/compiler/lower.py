@@ -67,6 +67,8 @@ class Lowering:
         self.cur_prims: list[Json] | None = None
         self.annotated_lists: dict[int, list[Json]] = {}
         self._inlining: set[str] = set()
+        self.allow_lookahead = False
+        self._leaves = 0
         self._synth: dict[str, int] = {}
         self.prog_tag = re.sub(r"[^A-Za-z0-9_]", "", Path(filename).stem)
 
@@ -162,15 +164,34 @@ class Lowering:
     def _metadata_field(
         self, t: StructLikeT, fname: str, ft: Type, members: dict[str, Val]
     ) -> None:
+        """User metadata goes to scalars as ``<Type>.<field>``; when the struct nests
+        structs, p4c flattens every field to ``<Type>._<path>_<field><n>`` (n counts the
+        leaves), and so do we."""
+        nested = any(isinstance(x, StructLikeT) and x.kind == "struct" for _, x in t.fields)
         if isinstance(ft, StructLikeT) and ft.kind == "header":
             members[fname] = self.inst.header(fname, ft)
         elif isinstance(ft, StructLikeT) and ft.kind == "struct":
-            inner: dict[str, Val] = {}
-            for f2, t2 in ft.fields:
-                inner[f2] = self.inst.variable(f"{t.name}._{fname}_{f2}", t2)
-            members[fname] = Val({"type": "struct"}, ft, "struct", members=inner)
+            members[fname] = self._flat_struct(t.name, [fname], ft)
+        elif nested:
+            members[fname] = self.inst.variable(f"{t.name}._{fname}{self._leaf()}", ft)
         else:
             members[fname] = self.inst.variable(f"{t.name}.{fname}", ft)
+
+    def _leaf(self) -> int:
+        self._leaves += 1
+        return self._leaves - 1
+
+    def _flat_struct(self, tname: str, path: list[str], st: StructLikeT) -> Val:
+        inner: dict[str, Val] = {}
+        for f2, t2 in st.fields:
+            if isinstance(t2, StructLikeT) and t2.kind == "struct":
+                inner[f2] = self._flat_struct(tname, [*path, f2], t2)
+            elif isinstance(t2, StructLikeT) and t2.kind == "header":
+                inner[f2] = self.inst.header(f"{'.'.join(path)}.{f2}", t2)
+            else:
+                name = f"{tname}._{'_'.join(path)}_{f2}{self._leaf()}"
+                inner[f2] = self.inst.variable(name, t2)
+        return Val({"type": "struct"}, st, "struct", members=inner)
 
     def _bind_params(self, d: A.ParserDecl | A.ControlDecl, vals: list[Val | None]) -> Scope:
         scope = Scope()
@@ -291,6 +312,17 @@ class Lowering:
             if m == "get" and isinstance(obj.type, ExternT) and obj.type.name == "Checksum16":
                 raise UnsupportedError("Checksum16.get", e.loc)
         raise UnsupportedError("this call in an expression", e.loc)
+
+    def materialize_lookahead(self, v: Val, e: A.Node) -> Val:
+        """A lookahead used as a value: select keys take it as is; anywhere else it is
+        copied into a temporary by a parser ``set`` first (as p4c does)."""
+        if self.allow_lookahead:
+            return v
+        if self.cur_prims is None:
+            raise UnsupportedError("lookahead outside a parser state", e.loc)
+        tmp = self.inst.scalar(self.inst.fresh("tmp"), v.type)
+        self.cur_prims.append({"parameters": [tmp.json, v.json], "op": "set"})
+        return tmp
 
     def _emit(self, prim: Json, node: A.Node) -> None:
         if self.cur_prims is None:

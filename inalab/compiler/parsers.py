@@ -201,7 +201,11 @@ def _transition(
     keys: list[Json] = []
     widths: list[int] = []
     for e in tr.select:
-        v = low.ex.lower(e, scope)
+        low.allow_lookahead = True
+        try:
+            v = low.ex.lower(e, scope)
+        finally:
+            low.allow_lookahead = False
         if v.kind == "stack_next" or (v.kind == "field" and v.json["type"] == "lookahead"):
             keys.append(v.json)
         elif isinstance(e, A.Member) and isinstance(e.expr, A.Member) and e.expr.name == "last":
