@@ -1,5 +1,6 @@
 """Fixtures of the P4Runtime tests: a real switch core serving P4Runtime on a
-free port, the test program's files, and p4runtime-shell connected to it."""
+free port (``rig``), a raw stub to it (``stub``), a StreamChannel holding
+election id 1 (``primary``) and the test program pushed by it (``loaded``)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from pathlib import Path
 
 import grpc
 import pytest
-from p4.v1 import p4runtime_pb2, p4runtime_pb2_grpc
+from google.rpc import code_pb2
+from p4.v1 import p4runtime_pb2_grpc
 
 from inalab.switch.core import Switch
 from inalab.switch.p4runtime.server import P4RuntimeServer, start_server
 
 from .program import CPU_PORT, write_files
+from .raw import DEVICE, Req, config, set_pipeline
+from .streams import Stream
 
 
 @dataclass
@@ -75,5 +79,20 @@ def stub(rig: Rig) -> Iterator[p4runtime_pb2_grpc.P4RuntimeStub]:
         channel.close()
 
 
-def eid(low: int) -> p4runtime_pb2.Uint128:
-    return p4runtime_pb2.Uint128(high=0, low=low)
+@pytest.fixture
+def primary(stub: p4runtime_pb2_grpc.P4RuntimeStub) -> Iterator[Stream]:
+    s = Stream(stub)
+    s.arbitrate(DEVICE, 1)
+    assert s.next_msg().arbitration.status.code == code_pb2.OK
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def loaded(
+    stub: p4runtime_pb2_grpc.P4RuntimeStub, primary: Stream
+) -> p4runtime_pb2_grpc.P4RuntimeStub:
+    set_pipeline(stub, Req.VERIFY_AND_COMMIT, config())
+    return stub

@@ -25,6 +25,7 @@ from inalab.switch.p4runtime.arbitration import Arbitrator, StreamClient
 from inalab.switch.p4runtime.device import Device
 from inalab.switch.p4runtime.errors import P4RuntimeError, invalid
 from inalab.switch.p4runtime.request_log import RequestLog
+from inalab.switch.p4runtime.rollback import write_all_or_none
 from inalab.switch.p4runtime.wire import RawWrite, read_write_request
 
 API_VERSION = "1.4.1"
@@ -147,30 +148,44 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
         def run() -> p4runtime_pb2.WriteResponse:
             self._check_device(request.device_id)
             self.arbitrator.check_primary(request.role, request.election_id)
-            if request.atomicity != p4runtime_pb2.WriteRequest.CONTINUE_ON_ERROR:
+            atomicity = request.atomicity
+            if atomicity == p4runtime_pb2.WriteRequest.DATAPLANE_ATOMIC:
                 raise P4RuntimeError(
-                    grpc.StatusCode.UNIMPLEMENTED, "only CONTINUE_ON_ERROR atomicity is supported"
+                    grpc.StatusCode.UNIMPLEMENTED,
+                    "DATAPLANE_ATOMIC writes are not supported (use ROLLBACK_ON_ERROR)",
                 )
             self.device.require_state()
-            failures: dict[int, P4RuntimeError] = {}  # update index -> refusal
-            for i, (kind, entity) in enumerate(updates):
-                try:
-                    if isinstance(entity, bytes):
-                        self.device.write_serialized(kind, entity)
-                    else:
-                        self.device.write_entity(kind, entity)
-                except P4RuntimeError as e:
-                    failures[i] = e
-                except Exception as e:  # a fault below us: this update fails, the rest go on
-                    log.exception("P4Runtime update %d failed", i)
-                    failures[i] = P4RuntimeError(
-                        grpc.StatusCode.INTERNAL, f"internal error: {type(e).__name__}: {e}"
-                    )
+            if atomicity == p4runtime_pb2.WriteRequest.ROLLBACK_ON_ERROR:
+                failures = write_all_or_none(self.device, [(k, _entity(e)) for k, e in updates])
+            elif atomicity == p4runtime_pb2.WriteRequest.CONTINUE_ON_ERROR:
+                failures = self._write_each(updates)
+            else:
+                raise invalid(f"unknown atomicity {atomicity}")
             if failures:
                 _set_batch_error(context, len(updates), failures)
             return p4runtime_pb2.WriteResponse()
 
         return self._guard(context, run)
+
+    def _write_each(
+        self, updates: list[tuple[int, bytes | p4runtime_pb2.Entity]]
+    ) -> dict[int, P4RuntimeError]:
+        """CONTINUE_ON_ERROR: every update is tried; returns the refusals by index."""
+        failures: dict[int, P4RuntimeError] = {}
+        for i, (kind, entity) in enumerate(updates):
+            try:
+                if isinstance(entity, bytes):
+                    self.device.write_serialized(kind, entity)
+                else:
+                    self.device.write_entity(kind, entity)
+            except P4RuntimeError as e:
+                failures[i] = e
+            except Exception as e:  # a fault below us: this update fails, the rest go on
+                log.exception("P4Runtime update %d failed", i)
+                failures[i] = P4RuntimeError(
+                    grpc.StatusCode.INTERNAL, f"internal error: {type(e).__name__}: {e}"
+                )
+        return failures
 
     def Read(
         self, request: p4runtime_pb2.ReadRequest, context: grpc.ServicerContext
@@ -271,6 +286,15 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
             err.error.canonical_code = _status_code(bad.code)
             err.error.message = bad.message
             client.send(err)
+
+
+def _entity(entity: bytes | p4runtime_pb2.Entity) -> p4runtime_pb2.Entity:
+    if isinstance(entity, p4runtime_pb2.Entity):
+        return entity
+    try:
+        return p4runtime_pb2.Entity.FromString(entity)
+    except DecodeError as e:
+        raise invalid(f"malformed Entity: {e}") from None
 
 
 def _set_batch_error(
