@@ -7,7 +7,8 @@ import pytest
 from google.rpc import code_pb2
 from p4.v1 import p4runtime_pb2, p4runtime_pb2_grpc
 
-from .program import A_DROP, A_SET_PORT, DIGEST, REGISTER, T_FWD
+from .conftest import Rig
+from .program import A_DROP, A_SET_PORT, DIGEST, PROFILE, REGISTER, T_ECMP, T_FWD
 from .raw import DEVICE, all_fwd, batch_errors, fwd, read
 
 pytestmark = pytest.mark.integration
@@ -103,3 +104,65 @@ def test_dataplane_atomic_is_unimplemented(loaded: p4runtime_pb2_grpc.P4RuntimeS
         _write(loaded, W.DATAPLANE_ATOMIC, (Update.INSERT, fwd(1, 2)))
     assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
     assert read(loaded, all_fwd()) == []
+
+
+def _member(mid: int, port: int) -> p4runtime_pb2.Entity:
+    ent = p4runtime_pb2.Entity()
+    m = ent.action_profile_member
+    m.action_profile_id, m.member_id = PROFILE, mid
+    m.action.action_id = A_SET_PORT
+    m.action.params.add(param_id=1, value=bytes([port]))
+    return ent
+
+
+def _oneshot(ethertype: int, port: int) -> p4runtime_pb2.Entity:
+    ent = p4runtime_pb2.Entity()
+    te = ent.table_entry
+    te.table_id = T_ECMP
+    te.match.add(field_id=1).exact.value = ethertype.to_bytes(2, "big")
+    apa = te.action.action_profile_action_set.action_profile_actions.add(weight=1)
+    apa.action.action_id = A_SET_PORT
+    apa.action.params.add(param_id=1, value=bytes([port]))
+    return ent
+
+
+def _clone(sid: int, port: int) -> p4runtime_pb2.Entity:
+    ent = p4runtime_pb2.Entity()
+    cs = ent.packet_replication_engine_entry.clone_session_entry
+    cs.session_id = sid
+    cs.replicas.add(egress_port=port)
+    return ent
+
+
+def test_rollback_restores_profiles_one_shots_and_clone_sessions(
+    rig: Rig, loaded: p4runtime_pb2_grpc.P4RuntimeStub
+) -> None:
+    _write(
+        loaded,
+        W.CONTINUE_ON_ERROR,
+        (Update.INSERT, _oneshot(0x0800, 4)),
+        (Update.INSERT, _clone(5, 9)),
+    )
+    ecmp = p4runtime_pb2.Entity()
+    ecmp.table_entry.table_id = T_ECMP
+    members = p4runtime_pb2.Entity()
+    members.action_profile_member.action_profile_id = PROFILE
+    sessions = p4runtime_pb2.Entity()
+    sessions.packet_replication_engine_entry.clone_session_entry.SetInParent()
+    before = [read(loaded, q) for q in (ecmp, members, sessions)]
+    hidden_members = rig.switch.act_prof_members("MyIngress.ecmp_selector")
+    with pytest.raises(grpc.RpcError) as info:
+        _write(
+            loaded,
+            W.ROLLBACK_ON_ERROR,
+            (Update.INSERT, _member(1, 2)),
+            (Update.DELETE, _oneshot(0x0800, 4)),
+            (Update.MODIFY, _clone(5, 10)),
+            (Update.DELETE, _clone(5, 10)),
+            (Update.INSERT, _member(1, 3)),  # duplicate member id: refused
+        )
+    assert [e.canonical_code for e in batch_errors(info.value)][-1] == code_pb2.ALREADY_EXISTS
+    after = [read(loaded, q) for q in (ecmp, members, sessions)]
+    assert after == before
+    assert len(rig.switch.act_prof_members("MyIngress.ecmp_selector")) == len(hidden_members)
+    assert rig.switch.mc_groups()[32768 + 5][0].ports == (9,)
