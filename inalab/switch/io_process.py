@@ -211,8 +211,7 @@ class SwitchProcess:
                     server.stop()
         self.grpc_server = self.runtime_server = None
         if self.ports is not None:
-            self.ports.stop()
-            self.ports = None
+            self.ports.stop_receiving()
         else:
             self.impairments.stop()
         if self._started_core and self.switch is not None:
@@ -221,3 +220,6 @@ class SwitchProcess:
                 with contextlib.suppress(Exception):
                     stop()
             self._started_core = False
+        if self.ports is not None:
+            self.ports.close()
+            self.ports = None

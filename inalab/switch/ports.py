@@ -384,7 +384,12 @@ class PortSet:
                     log.exception("port %d (%s): receive failed", port.number, port.name)
 
     def stop(self) -> None:
-        """Stop reading, flush delayed frames' timer, close sockets and captures."""
+        """Stop reading, then close sockets and captures."""
+        self.stop_receiving()
+        self.close()
+
+    def stop_receiving(self) -> None:
+        """Stop the receive thread and the delay timer (the switch may still transmit)."""
         if self._running:
             self._running = False
             with contextlib.suppress(OSError):
@@ -397,6 +402,10 @@ class PortSet:
             os.close(self._wake_w)
             self._selector = None
         self.impairments.stop()
+
+    def close(self) -> None:
+        """Close the ports' sockets and the captures; frames sent afterwards are dropped."""
+        self.switch.set_transmit_handler(lambda port, frame: None)
         for port in self._ports.values():
             port.close()
         if self.pcap is not None:
