@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inalab.training.deps import require
-from inalab.training.errors import TrainingError
+from inalab.training.errors import UsageError
 
 DATASETS = ("digits", "synthetic")
 
@@ -30,9 +30,9 @@ class Split:
 
     def __post_init__(self) -> None:
         if len(self.x_train) != len(self.y_train) or len(self.x_test) != len(self.y_test):
-            raise TrainingError("dataset: features and labels differ in length")
+            raise UsageError("dataset: features and labels differ in length")
         if self.x_train.shape[1:] != self.x_test.shape[1:]:
-            raise TrainingError("dataset: train and test features differ in shape")
+            raise UsageError("dataset: train and test features differ in shape")
 
     @property
     def features(self) -> int:
@@ -41,10 +41,10 @@ class Split:
     def shard(self, rank: int, world: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """This rank's training examples: every ``world``-th, equal counts on every rank."""
         if not 0 <= rank < world:
-            raise TrainingError(f"rank {rank} out of 0..{world - 1}")
+            raise UsageError(f"rank {rank} out of 0..{world - 1}")
         per = len(self.x_train) // world
         if per == 0:
-            raise TrainingError(f"{len(self.x_train)} training examples for {world} workers")
+            raise UsageError(f"{len(self.x_train)} training examples for {world} workers")
         idx = np.arange(rank, per * world, world)
         return self.x_train[idx], self.y_train[idx]
 
@@ -66,7 +66,7 @@ def _split(x: npt.NDArray, y: npt.NDArray, test_fraction: float, seed: int, clas
 def load(name: str = "digits", seed: int = 0, test_fraction: float = 0.2) -> Split:
     """The dataset ``name`` (see :data:`DATASETS`) split reproducibly by ``seed``."""
     if not 0.0 < test_fraction < 1.0:
-        raise TrainingError(f"test_fraction {test_fraction} out of (0, 1)")
+        raise UsageError(f"test_fraction {test_fraction} out of (0, 1)")
     if name == "digits":
         datasets = require("sklearn.datasets", "the digits dataset")
         d = datasets.load_digits()
@@ -78,4 +78,4 @@ def load(name: str = "digits", seed: int = 0, test_fraction: float = 0.2) -> Spl
         y = rng.integers(0, 10, 2000)
         x = centers[y] + rng.standard_normal((2000, 64)) * 2.0
         return _split(x, y, test_fraction, seed, 10)
-    raise TrainingError(f"dataset {name!r}: choose one of {DATASETS}")
+    raise UsageError(f"dataset {name!r}: choose one of {DATASETS}")

@@ -7,11 +7,15 @@ class TrainingError(Exception):
     """Base of every error a user of :mod:`inalab.training` can cause."""
 
 
-class MissingExtraError(TrainingError):
+class UsageError(TrainingError):
+    """Bad arguments or configuration (exit code 2 on the command line)."""
+
+
+class MissingExtraError(UsageError):
     """torch (or scikit-learn) is not installed."""
 
 
-class BucketTooLargeError(TrainingError):
+class BucketTooLargeError(UsageError):
     """A DDP gradient bucket (or a single parameter) exceeds the job's configured size."""
 
 

@@ -157,5 +157,6 @@ def ina_allreduce_hook(state: Any, bucket: dist.GradBucket) -> torch.futures.Fut
         state.error = e
         cast(Any, fut).set_exception(e)  # torch's stub types the argument as a Tensor
     except Exception as e:  # anything else still completes the future: DDP must not hang
+        state.error = TrainingError(f"gradient bucket allreduce failed: {type(e).__name__}: {e}")
         cast(Any, fut).set_exception(e)
     return fut

@@ -31,7 +31,7 @@ from inalab.hosts.config import JobConfig, parse_address
 from inalab.hosts.errors import ConfigError
 from inalab.training import data as datasets
 from inalab.training.deps import require_torch
-from inalab.training.errors import MissingExtraError, PeerFailureError, TrainingError
+from inalab.training.errors import PeerFailureError, TrainingError, UsageError
 
 COMMS = ("gloo", "ina")
 
@@ -59,24 +59,24 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.world < 1 or not 0 <= self.rank < self.world:
-            raise TrainingError(f"rank {self.rank} / world {self.world}: need 0 <= rank < world")
+            raise UsageError(f"rank {self.rank} / world {self.world}: need 0 <= rank < world")
         try:
             parse_address(self.master, 29500)
         except ConfigError as e:
-            raise TrainingError(f"--master: {e}") from None
+            raise UsageError(f"--master: {e}") from None
         if self.comm not in COMMS:
-            raise TrainingError(f"comm {self.comm!r}: choose one of {COMMS}")
+            raise UsageError(f"comm {self.comm!r}: choose one of {COMMS}")
         if self.comm == "ina" and not self.job:
-            raise TrainingError("comm 'ina' needs a job config file (--job)")
+            raise UsageError("comm 'ina' needs a job config file (--job)")
         if self.dataset not in datasets.DATASETS:
-            raise TrainingError(f"dataset {self.dataset!r}: choose one of {datasets.DATASETS}")
+            raise UsageError(f"dataset {self.dataset!r}: choose one of {datasets.DATASETS}")
         for name in ("hidden", "epochs", "batch", "max_bucket_values"):
             if getattr(self, name) < 1:
-                raise TrainingError(f"{name} {getattr(self, name)} must be >= 1")
+                raise UsageError(f"{name} {getattr(self, name)} must be >= 1")
         if not self.lr > 0 or not 0 <= self.momentum < 1 or not self.pg_timeout > 0:
-            raise TrainingError("lr must be > 0, momentum in [0, 1), pg_timeout > 0")
+            raise UsageError("lr must be > 0, momentum in [0, 1), pg_timeout > 0")
         if self.die_after < 0:
-            raise TrainingError("die_after must be >= 0")
+            raise UsageError("die_after must be >= 0")
 
 
 def _tx_bytes(iface: str | None) -> int:
@@ -85,7 +85,7 @@ def _tx_bytes(iface: str | None) -> int:
     try:
         return int(Path(f"/sys/class/net/{iface}/statistics/tx_bytes").read_text())
     except OSError as e:
-        raise TrainingError(f"--iface {iface}: cannot read its counters: {e.strerror}") from None
+        raise UsageError(f"--iface {iface}: cannot read its counters: {e.strerror}") from None
 
 
 def param_vector(model: Any) -> np.ndarray:
@@ -106,9 +106,9 @@ def run(cfg: TrainConfig, params_out: Path | None = None) -> dict[str, Any]:
         try:
             job = JobConfig.from_json(cfg.job, rank=cfg.rank)
         except ConfigError as e:
-            raise TrainingError(str(e)) from None
+            raise UsageError(str(e)) from None
         if job.n_workers != cfg.world:
-            raise TrainingError(f"{cfg.job}: n_workers {job.n_workers} != --world {cfg.world}")
+            raise UsageError(f"{cfg.job}: n_workers {job.n_workers} != --world {cfg.world}")
     split = datasets.load(cfg.dataset, seed=cfg.seed)
     x_np, y_np = split.shard(cfg.rank, cfg.world)
     x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             iface=a.iface, die_after=a.die_after,
         )  # fmt: skip
         result = run(cfg, a.params_out)
-    except (MissingExtraError, ConfigError) as e:
+    except (UsageError, ConfigError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except PeerFailureError as e:
@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except TrainingError as e:
         print(f"error: rank {a.rank}: {e}", file=sys.stderr)
-        return 2 if "BucketTooLarge" in type(e).__name__ else 1
+        return 1
     text = json.dumps(result, indent=1)
     if a.out:
         a.out.write_text(text + "\n")
