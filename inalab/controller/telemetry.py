@@ -35,7 +35,7 @@ def job_totals(events: dict[str, int], drops: dict[str, int]) -> dict[str, int]:
         "completions": events.get("completed", 0),
         "retransmissions": events.get("duplicate", 0) + events.get("result_unicast", 0),
         "fallbacks": events.get("collision", 0),
-        "drops": sum(drops.values()),
+        "dropped": sum(drops.values()),
     }
 
 
@@ -132,14 +132,16 @@ def status_table(snap: dict[str, Any]) -> str:
     for j in snap["jobs"]:
         r = j["region"]
         region = "-" if r is None else ("shared" if r["shared"] else f"{r['base']}+{r['size']}")
-        tot = {k: 0 for k in ("aggregated", "completions", "retransmissions", "fallbacks", "drops")}
+        tot = dict.fromkeys(
+            ("aggregated", "completions", "retransmissions", "fallbacks", "dropped"), 0
+        )
         for s in j.get("switches", {}).values():
             for k in tot:
                 tot[k] += s.get(k, 0)
         lines.append(
             f"{j['job_id']:>5} {j['state']:<8} {region:<11} {j['mcast_group']:>5} "
             f"{len(j['members']):>7} {tot['aggregated']:>10} {tot['completions']:>9} "
-            f"{tot['retransmissions']:>7} {tot['fallbacks']:>8} {tot['drops']:>5}"
+            f"{tot['retransmissions']:>7} {tot['fallbacks']:>8} {tot['dropped']:>5}"
         )
     lines += [
         "",
@@ -151,6 +153,6 @@ def status_table(snap: dict[str, Any]) -> str:
             continue
         reasons = ", ".join(f"{k}={v}" for k, v in s["drops"].items() if v) or "-"
         lines.append(
-            f"{name:<8} {'yes':<5} {s['aggregated']:>10} {s['completions']:>9} {s['drops']:>6}  {reasons}"
+            f"{name:<8} {'yes':<5} {s['aggregated']:>10} {s['completions']:>9} {s['dropped']:>6}  {reasons}"
         )
     return "\n".join(lines)

@@ -1,0 +1,280 @@
+"""``inalab-ctl``: run the controller, and talk to a running one.
+
+    inalab-ctl serve single-rack --workers 4 --policy fair-share
+    inalab-ctl program leaf-spine                  # push pipeline + network, exit
+    inalab-ctl submit --job 7 --members h1,h2 --slots 32
+    inalab-ctl config 7 --rank 0 -o job.json       # for inalab-worker --config
+    inalab-ctl status [--json]
+    inalab-ctl finish 7
+
+Every error a user can cause prints one line ``inalab-ctl: error: ...`` and
+exits non-zero (2 for bad arguments or input, 1 for a refused operation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from inalab.controller.errors import ConfigError, ControllerError, JobError
+
+PROG = "inalab-ctl"
+DEFAULT_URL = os.environ.get("INALAB_CTL_URL", "http://127.0.0.1:9000")
+
+
+def _topology_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("topology", help="single-rack, leaf-spine, multi-rack, or a .json/.yaml file")
+    p.add_argument("--workers", type=int, default=None, help="workers (per rack/leaf)")
+    p.add_argument("--leaves", type=int, default=2)
+    p.add_argument("--spines", type=int, default=2)
+    p.add_argument("--racks", type=int, default=2)
+    p.add_argument("--grpc-base", type=int, default=50051, help="gRPC port of switch 0")
+    p.add_argument("--build-dir", default="build", help="where <program>.json/.p4info.txtpb are")
+    p.add_argument("--json", dest="json_file", default=None, help="bmv2 JSON (default from build)")
+    p.add_argument("--p4info", default=None, help="P4Info file (default from build)")
+    p.add_argument(
+        "--addr",
+        action="append",
+        default=[],
+        metavar="SWITCH=HOST:PORT",
+        help="P4Runtime address of a switch (default 127.0.0.1:<its grpc_port>)",
+    )
+    p.add_argument("--election-id", type=int, default=1)
+    p.add_argument("--drop-probability", type=float, default=0.0, help="drop simulator, 0..1")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=PROG, description="inalab P4Runtime controller")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="program the switches and serve the job API")
+    _topology_args(s)
+    from inalab.controller.jobs import ON_FULL
+    from inalab.controller.policies import POLICIES
+
+    s.add_argument("--policy", default="first-fit", help=f"one of {', '.join(sorted(POLICIES))}")
+    s.add_argument(
+        "--policy-module", default=None, help="import this module first (it registers a policy)"
+    )
+    s.add_argument("--on-full", choices=ON_FULL, default="refuse")
+    s.add_argument("--listen", default="127.0.0.1:9000", help="HOST:PORT of the HTTP API")
+    s.add_argument("--state", default=None, help="job state file (survives controller restarts)")
+    s.add_argument("--telemetry", default=None, help="append JSON lines of telemetry here")
+    s.add_argument("--telemetry-interval", type=float, default=1.0)
+    s.add_argument("--drain-timeout", type=float, default=5.0)
+    pr = sub.add_parser("program", help="push pipeline and network state, then exit")
+    _topology_args(pr)
+    for name, help_ in (("status", "telemetry table"), ("jobs", "registered jobs")):
+        c = sub.add_parser(name, help=help_)
+        c.add_argument("--url", default=DEFAULT_URL)
+        c.add_argument("--json", action="store_true", help="JSON instead of a table")
+    c = sub.add_parser("submit", help="register a job")
+    c.add_argument("--url", default=DEFAULT_URL)
+    c.add_argument("--job", type=int, required=True)
+    c.add_argument("--members", required=True, help="worker host names in rank order, h1,h2,...")
+    c.add_argument("--slots", type=int, default=0)
+    c.add_argument("--min-slots", type=int, default=1)
+    c.add_argument("--size", type=int, default=0, help="values per allreduce")
+    c.add_argument("--lanes", type=int, default=None)
+    c.add_argument("--lease", type=float, default=0.0)
+    c.add_argument("--heartbeat-timeout", type=float, default=0.0)
+    c.add_argument("--mode", default="auto")
+    c.add_argument("--worker", default=None, help="JSON object of extra worker config keys")
+    c = sub.add_parser("config", help="a member's worker configuration (JobConfig JSON)")
+    c.add_argument("--url", default=DEFAULT_URL)
+    c.add_argument("job", type=int)
+    c.add_argument("--rank", type=int, default=None)
+    c.add_argument("--host", default=None)
+    c.add_argument("-o", "--output", default=None, help="write to this file")
+    c = sub.add_parser("finish", help="end a job (its memory is reclaimed)")
+    c.add_argument("--url", default=DEFAULT_URL)
+    c.add_argument("job", type=int)
+    return p
+
+
+def _listen(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ConfigError(f"--listen {text!r}: want HOST:PORT")
+    return host or "127.0.0.1", int(port)
+
+
+def _fabric(args: argparse.Namespace) -> Any:
+    from inalab.controller.fabric import Fabric, Pipeline
+    from inalab.controller.network import NetworkSettings
+    from inalab.topologies.cli import topology_from_args
+    from inalab.topologies.errors import TopologyError
+
+    ns = argparse.Namespace(**vars(args), program="ina", bw=None, delay=None, loss=None)
+    try:
+        topo = topology_from_args(ns)
+    except TopologyError as e:
+        raise ConfigError(f"topology: {e}") from None
+    programs = {s.program for s in topo.switches if s.program}
+    if len(programs) > 1:
+        raise ConfigError(f"switches run different programs {sorted(programs)}: one at a time")
+    prog = programs.pop() if programs else "ina"
+    build = Path(args.build_dir)
+    json_file = Path(args.json_file or build / f"{prog}.json")
+    p4info = Path(args.p4info or build / f"{prog}.p4info.txtpb")
+    addresses = {}
+    for item in args.addr:
+        name, sep, addr = item.partition("=")
+        if not sep or not name or ":" not in addr:
+            raise ConfigError(f"--addr {item!r}: want SWITCH=HOST:PORT")
+        addresses[name] = addr
+    settings = NetworkSettings(drop_probability=args.drop_probability)
+    return Fabric(
+        topo,
+        Pipeline.load(json_file, p4info),
+        addresses=addresses,
+        election_id=(0, args.election_id),
+        settings=settings,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import importlib
+
+    from inalab.controller.jobs import JobManager
+    from inalab.controller.policies import make_policy
+    from inalab.controller.service import ControllerService
+
+    if args.policy_module:
+        try:
+            importlib.import_module(args.policy_module)
+        except ImportError as e:
+            raise ConfigError(f"--policy-module {args.policy_module}: {e}") from None
+    policy = make_policy(args.policy)
+    listen = _listen(args.listen)
+    fabric = _fabric(args)
+    manager = JobManager(
+        fabric,
+        policy,
+        on_full=args.on_full,
+        drain_timeout=args.drain_timeout,
+        state_file=args.state,
+    )
+    restored = manager.restore()
+    for name, d in fabric.connect_all().items():
+        print(f"{name}: connected, {d.counts()}", flush=True)
+    service = ControllerService(
+        manager,
+        listen,
+        telemetry_file=args.telemetry,
+        telemetry_interval=args.telemetry_interval,
+    )
+    print(f"serving {service.url} (policy {policy.name}, {restored} job(s) restored)", flush=True)
+    service.serve_forever()
+    return 0
+
+
+def _program(args: argparse.Namespace) -> int:
+    fabric = _fabric(args)
+    try:
+        for name, d in fabric.connect_all().items():
+            print(f"{name}: {d.counts()}")
+    finally:
+        fabric.close()
+    return 0
+
+
+def _client(args: argparse.Namespace) -> Any:
+    from inalab.controller.client import ControllerClient
+
+    return ControllerClient(args.url)
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from inalab.controller.requests import JobRequest
+
+    body: dict[str, Any] = {
+        "job_id": args.job,
+        "members": [m for m in args.members.split(",") if m],
+        "slots": args.slots,
+        "min_slots": args.min_slots,
+        "size": args.size,
+        "lease": args.lease,
+        "heartbeat_timeout": args.heartbeat_timeout,
+        "mode": args.mode,
+    }
+    if args.lanes is not None:
+        body["lanes"] = args.lanes
+    if args.worker:
+        try:
+            body["worker"] = json.loads(args.worker)
+        except ValueError as e:
+            raise ConfigError(f"--worker is not JSON: {e}") from None
+    JobRequest.from_dict(body)  # same checks as the server, before any network
+    print(json.dumps(_client(args).register(body)))
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    if args.rank is None and args.host is None:
+        raise ConfigError("give --rank or --host")
+    reply = _client(args).config(args.job, args.rank, args.host)
+    text = json.dumps(reply["config"], indent=1) + "\n"
+    if args.output:
+        try:
+            Path(args.output).write_text(text)
+        except OSError as e:
+            raise ConfigError(f"{args.output}: {e.strerror}") from None
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from inalab.controller.telemetry import status_table
+
+    client = _client(args)
+    if args.command == "jobs":
+        data: Any = client.jobs()
+        if not args.json:
+            for j in data:
+                print(
+                    f"{j['job_id']:>5} {j['state']:<8} {j['region']} members={','.join(j['members'])}"
+                )
+            return 0
+    else:
+        data = client.status()
+        if not args.json:
+            print(status_table(data))
+            return 0
+    print(json.dumps(data, indent=1))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {
+        "serve": _serve,
+        "program": _program,
+        "submit": _submit,
+        "config": _config,
+        "status": _status,
+        "jobs": _status,
+        "finish": lambda a: print(json.dumps(_client(a).finish(a.job))) or 0,
+    }
+    try:
+        return int(handlers[args.command](args))
+    except ConfigError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except JobError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+    except ControllerError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
