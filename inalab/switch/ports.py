@@ -163,6 +163,14 @@ class InterfacePort:
             sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         except PermissionError:
             raise PortError(f"interface {iface!r}: raw sockets need root (CAP_NET_RAW)") from None
+        self.ring: PacketRing | None = None
+        if use_ring is None:  # INALAB_PACKET_RING=0 reads with recvmsg (for comparison)
+            use_ring = os.environ.get("INALAB_PACKET_RING", "1") != "0"
+        if use_ring:  # before bind: no frame can wait in the socket queue, outside the ring
+            try:
+                self.ring = PacketRing(sock, interface_mtu(iface))
+            except OSError as exc:  # no PACKET_MMAP: read with recvmsg instead
+                log.info("interface %s: no receive ring (%s); using recvmsg", iface, exc)
         try:
             sock.bind((iface, ETH_P_ALL))
             with contextlib.suppress(OSError):  # Linux >= 4.20; pkttype is checked anyway
@@ -181,17 +189,11 @@ class InterfacePort:
             sock.setblocking(False)
         except OSError as exc:
             sock.close()
+            if self.ring is not None:
+                self.ring.close()
             raise PortError(f"interface {iface!r}: {exc.strerror or exc}") from None
         self.sock = sock
         self._warned_size = False
-        self.ring: PacketRing | None = None
-        if use_ring is None:  # INALAB_PACKET_RING=0 reads with recvmsg (for comparison)
-            use_ring = os.environ.get("INALAB_PACKET_RING", "1") != "0"
-        if use_ring:
-            try:
-                self.ring = PacketRing(sock, interface_mtu(iface))
-            except OSError as exc:  # no PACKET_MMAP: read with recvmsg instead
-                log.info("interface %s: no receive ring (%s); using recvmsg", iface, exc)
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -200,7 +202,14 @@ class InterfacePort:
         """Read up to ``budget`` frames now available and deliver them."""
         stats = self.stats
         if self.ring is not None:
-            for data in self.ring.read(budget):
+            frames = self.ring.read(budget)
+            if not frames:
+                # Woken with nothing in the ring: a socket error (interface down or
+                # gone). Reading SO_ERROR clears it, or poll would report it forever.
+                err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err:
+                    log.info("port %d (%s): %s", self.number, self.name, os.strerror(err))
+            for data in frames:
                 stats.rx_packets += 1
                 stats.rx_bytes += len(data)
                 deliver(data)

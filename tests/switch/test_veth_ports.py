@@ -176,3 +176,29 @@ def test_vlan_tags_stripped_by_the_kernel_are_put_back(
         assert seen == [tagged]  # what the pipeline saw
     finally:
         ports.stop()
+
+
+def test_interface_down_or_deleted_under_a_running_switch_does_not_spin(lab: VethLab) -> None:
+    import subprocess
+
+    sw = Crossover()
+    ports = PortSet(sw)  # type: ignore[arg-type]
+    for h in lab.hosts:
+        ports.add_interface(h.index, h.switch_iface)
+    ports.start()
+    try:
+        s1 = lab.hosts[0].switch_iface
+        subprocess.run(["ip", "link", "set", s1, "down"], check=True)
+        subprocess.run(["ip", "link", "set", s1, "up"], check=True)
+        time.sleep(0.2)
+        tx, rx = lab.socket(1), lab.socket(2)
+        for i in range(10):
+            tx.send(_frame(i))
+        assert _collect(rx, 10) == list(range(10))  # still forwarding after down/up
+        subprocess.run(["ip", "link", "del", lab.hosts[1].switch_iface], check=True)
+        time.sleep(0.2)
+        cpu = time.process_time()
+        time.sleep(1.0)
+        assert time.process_time() - cpu < 0.2  # the receive thread is not busy-looping
+    finally:
+        ports.stop()
