@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import pytest
 
@@ -76,11 +78,11 @@ def test_policy_registry_and_a_user_policy() -> None:
         make_policy("x")
 
     class Tiny:
-        name = "tiny"
-        moves_jobs = False
+        name: ClassVar[str] = "tiny"
+        moves_jobs: ClassVar[bool] = False
 
         def layout(
-            self, capacity: int, current: dict[int, Region], demands: list[Demand]
+            self, capacity: int, current: Mapping[int, Region], demands: Sequence[Demand]
         ) -> dict[int, Region]:
             return {d.job_id: Region(i, 1) for i, d in enumerate(demands)}
 
