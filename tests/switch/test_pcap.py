@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from scapy.layers.l2 import Ether
@@ -31,6 +32,20 @@ def test_snaplen_truncates_but_keeps_original_length(tmp_path: Path) -> None:
     assert len(raw) == 24 + 16 + 16
     assert int.from_bytes(raw[24 + 8 : 24 + 12], "little") == 16
     assert int.from_bytes(raw[24 + 12 : 24 + 16], "little") == 100
+
+
+def test_pcap_dir_files_are_readable_while_running(tmp_path: Path) -> None:
+    d = PcapDir(tmp_path)
+    d.add_port(2, "veth2")
+    w = d.writer(2, "in")
+    assert w is not None
+    for i in range(3):
+        w.write(bytes([i]) * 60)
+    deadline = time.monotonic() + 2
+    while len(rdpcap(str(tmp_path / "veth2_in.pcap"))) < 3:
+        assert time.monotonic() < deadline, "capture not flushed while open"
+        time.sleep(0.02)
+    d.close()
 
 
 def test_pcap_dir_names_files_like_bmv2(tmp_path: Path) -> None:
