@@ -1,14 +1,16 @@
 """Congestion: importance-aware dropping vs plain tail drop on a slow egress.
 
-Every port of the switch drains its queue at a fixed packet rate with a short
-queue, slower than the workers produce results, so results are dropped. With
-plain tail drop a packet is dropped when the queue is full, whatever it
-carries; importance-aware dropping (the P4 program's ``queue_threshold``
-table) drops LOW-importance packets from a low queue depth on, NORMAL from a
-higher one, and so on, so the room left goes to the blocks that matter. The
-gradient has layers of very different magnitude; each worker tags blocks by
-magnitude (DSCP). After the round's deadline a worker gives up what is still
-missing (zero-filled).
+Every switch port drains at a fixed packet rate, slower than the workers
+produce results, so results are dropped. *Tail drop*: one FIFO per port at
+rate R, depth D; whatever arrives at a full queue is dropped. *Importance*:
+the P4 program classifies each packet by its DSCP (the block's gradient
+magnitude class, set by the worker) into ``standard_metadata.priority``; the
+switch runs 4 strict-priority queues per port (``--priority-queues 4``), each
+at R/4 and depth D, so a full low-importance queue drops only its own class
+and the same total rate serves the important blocks first (``--thresholds``
+adds the program's per-class egress drop thresholds). The gradient has
+layers of very different magnitude. After the round's deadline a worker gives
+up what is still missing (zero-filled).
 
 Question: which share of the gradient mass (sum of |g| over the blocks that
 arrived / sum of |g|) reaches the workers under each policy?
@@ -43,10 +45,21 @@ COLUMNS = [
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--values", type=int, help="float32 values (quick 10000, full 40000)")
-    p.add_argument("--queue-rate", type=int, default=400, help="packets/s per port queue (400)")
+    p.add_argument("--values", type=int, default=3200, help="float32 values (3200)")
+    p.add_argument(
+        "--slots",
+        type=int,
+        default=512,
+        help="window (512: every packet of the round may be in flight at once)",
+    )
+    p.add_argument("--queue-rate", type=int, default=200, help="packets/s per port (200)")
     p.add_argument("--queue-depth", type=int, default=16, help="packets per queue (16)")
-    p.add_argument("--deadline", type=float, help="seconds per round (quick 1.5, full 4)")
+    p.add_argument("--deadline", type=float, default=1.5, help="seconds per round (1.5)")
+    p.add_argument(
+        "--thresholds",
+        action="store_true",
+        help="importance policy: also the P4 program's per-class egress drop thresholds",
+    )
     p.add_argument("--trials", type=int, help="runs per policy (quick 1, full 3)")
 
 
@@ -76,9 +89,8 @@ def row(policy: str, trial: int, r: JobResult, drops: int) -> dict[str, Any]:
 
 
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
-    values = args.values or (10_000 if opts.quick else 40_000)
-    deadline = args.deadline or (1.5 if opts.quick else 4.0)
-    trials = args.trials or (1 if opts.quick else 3)
+    values, deadline = args.values, args.deadline
+    trials = args.trials or (2 if opts.quick else 5)
     if args.queue_rate < 1 or args.queue_depth < 4:
         raise ValueError("--queue-rate must be >= 1 and --queue-depth >= 4")
     topo = make_topology(
@@ -89,22 +101,30 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     (switch,) = (s.name for s in topo.switches)
     rows: list[dict[str, Any]] = []
     progress = Progress(trials * len(POLICIES), NAME, opts.progress)
-    qargs = ("--queue-depth", str(args.queue_depth), "--queue-rate", str(args.queue_rate))
-    with Testbed(
-        topo, workdir=opts.out_dir / NAME, build_dir=opts.build_dir, log_dir=opts.log_dir,
-        thrift_base_port=opts.thrift_base, kind=opts.kind, seed=opts.seed, switch_args=qargs,
-    ) as tb:  # fmt: skip
-        prog = tb.programmer
-        for policy in POLICIES:
-            if policy == "importance":
-                prog.queue_thresholds(switch, thresholds(args.queue_depth))
+    for policy in POLICIES:
+        # same total service rate: one queue at R, or 4 strict-priority queues
+        # (one per importance class, chosen by the P4 program) at R/4 each
+        qargs: tuple[str, ...] = ("--queue-depth", str(args.queue_depth))
+        if policy == "importance":
+            qargs += ("--priority-queues", "4", "--queue-rate", str(max(1, args.queue_rate // 4)))
+        else:
+            qargs += ("--queue-rate", str(args.queue_rate))
+        with Testbed(
+            topo, workdir=opts.out_dir / NAME / policy, build_dir=opts.build_dir,
+            log_dir=opts.log_dir, thrift_base_port=opts.thrift_base, kind=opts.kind,
+            seed=opts.seed, switch_args=qargs,
+        ) as tb:  # fmt: skip
+            prog = tb.programmer
+            if policy == "importance" and args.thresholds:
+                prog.queue_thresholds(switch, thresholds(4 * args.queue_depth))
             for trial in range(trials):
                 before = sum(prog.queue_drops(switch).values())
                 tail_before = prog.tail_drops(switch)
                 spec = JobSpec(
-                    tb.new_rack_job(workers, slots=64), workers, tb.ip(ps), values=values,
+                    tb.new_rack_job(workers, slots=args.slots), workers, tb.ip(ps), values=values,
                     ps_host=ps, seed=opts.seed + trial, profile="layered", loss_bound=0.9,
                     deadline=deadline, timeout=deadline * 4 + 30, extra={"ecn": False},
+                    slots=args.slots,
                 )  # fmt: skip
                 r = run_job(tb.net, spec, tb.workdir)
                 drops = sum(prog.queue_drops(switch).values()) - before

@@ -19,6 +19,8 @@ Row = Mapping[str, Any]
 
 
 def _cell(v: Any) -> str:
+    if v is None:
+        return "-"
     if isinstance(v, bool):
         return "OK" if v else "WRONG"
     if isinstance(v, float):
