@@ -20,7 +20,6 @@ from inalab.protocol.constants import JobMode
 from inalab.topologies.builders import leaf_spine
 
 from .conftest import Network
-from .wiring import Wiring, run_job
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +48,6 @@ def test_two_level_job_and_rack_job_allreduce_exactly(
     service = ControllerService(manager, tick=0.05).start()
     try:
         client = ControllerClient(service.url)
-        wiring = Wiring(net)
         spread = ["r1h1", "r1h2", "r2h1", "r2h2"]
         local = ["r1h3", "r1h4"]  # one rack: leaf1 aggregates it alone (DEDICATED)
         client.register({"job_id": 11, "members": spread, "slots": 16})
@@ -57,7 +55,7 @@ def test_two_level_job_and_rack_job_allreduce_exactly(
         errors: dict[int, list[BaseException | None]] = {}
 
         def go(job: int, members: list[str]) -> None:
-            errors[job] = run_job(client, wiring, job, members, 3, 16 * 32, job)
+            errors[job] = net.run_job(client, job, members, 3, 16 * 32, job)
 
         threads = [
             threading.Thread(target=go, args=(11, spread)),

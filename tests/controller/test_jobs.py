@@ -28,7 +28,6 @@ from inalab.switch.control import ActionCall, ExactKey
 from inalab.topologies.builders import single_rack
 
 from .conftest import Network
-from .wiring import Wiring, run_job
 
 pytestmark = pytest.mark.integration
 
@@ -146,10 +145,10 @@ def test_member_of_one_job_cannot_write_into_another_jobs_region(
     c = ctl(4, "first-fit")
     c.client.register({"job_id": 5, "members": ["h1", "h2"], "slots": 8})
     c.client.register({"job_id": 6, "members": ["h3", "h4"], "slots": 8})
-    wiring = Wiring(c.net)
+
     # h3 (a member of job 6) forges a contribution claiming job 5, rank 0, slot 0
     cfg = JobConfig.from_dict(c.client.config(6, host="h3")["config"])
-    t = wiring.transport_for("h3")(cfg)
+    t = c.net.transport_for("h3")(cfg)
     msg = codec.InaMessage(
         msg_type=fmt.MsgType.CONTRIB, job_id=5, slot_id=0, worker_id=0,
         value_count=32, values=np.ones(32, np.int32),
@@ -162,7 +161,7 @@ def test_member_of_one_job_cannot_write_into_another_jobs_region(
     reason = c.fabric.index.counter(Counter.INA_DROP_COUNTER).name
     assert sw.counter_read(reason, DropReason.NOT_MEMBER)[0] == 1
     # the same packet from h1, a member of job 5, is absorbed
-    t1 = wiring.transport_for("h1")(cfg)
+    t1 = c.net.transport_for("h1")(cfg)
     t1.send(codec.encode(msg), 0, 0)
     assert sw.wait_idle(5)
     assert sw.register_read(bitmap, 0) == 0b1
@@ -235,7 +234,7 @@ def test_three_jobs_with_overlapping_lifetimes_allreduce_exactly(
     ctl: Callable[..., Ctl], policy: str
 ) -> None:
     c = ctl(6, policy)
-    wiring = Wiring(c.net, [PsJob(j, 2) for j in (1, 2, 3)])
+    c.net.ps_jobs([PsJob(j, 2) for j in (1, 2, 3)])
     members = {1: ["h1", "h2"], 2: ["h3", "h4"], 3: ["h5", "h6"]}
     errors: dict[int, list[BaseException | None]] = {}
 
@@ -245,7 +244,7 @@ def test_three_jobs_with_overlapping_lifetimes_allreduce_exactly(
         c.client.register({"job_id": job, "members": members[job], "slots": slots})
 
         def go() -> None:
-            errors[job] = run_job(c.client, wiring, job, members[job], rounds, 20 * 32, job)
+            errors[job] = c.net.run_job(c.client, job, members[job], rounds, 20 * 32, job)
 
         t = threading.Thread(target=go)
         t.start()
