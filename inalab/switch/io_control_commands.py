@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import shlex
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inalab.switch.control import (
@@ -28,7 +29,7 @@ from inalab.switch.control import (
     TernaryKey,
     ValidKey,
 )
-from inalab.switch.impairment import DIRECTIONS, Direction
+from inalab.switch.impairment import DIRECTIONS, Direction, ImpairmentConfig
 from inalab.switch.io_errors import RuntimeCommandError, SwitchIOError
 
 if TYPE_CHECKING:
@@ -486,6 +487,14 @@ def _impair(proc: SwitchProcess, args: list[str]) -> str:
         new = proc.impairments.update(port, d, args[2:])
         out.append(f"port {port} {d}: {new.to_dict() or 'perfect'}")
     return "\n".join(out)
+
+
+@command("impair_load", "impair_load FILE.json (the --impairment format; its seed is ignored)")
+def _impair_load(proc: SwitchProcess, args: list[str]) -> str:
+    _need(args, 1, COMMANDS["impair_load"][1], exact=True)
+    config = ImpairmentConfig.from_json_file(Path(args[0]))
+    proc.impairments.apply_config(config)
+    return f"{len(config.links)} link direction(s) set from {args[0]}"
 
 
 @command("impair_show", "impair_show")

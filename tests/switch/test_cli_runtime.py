@@ -5,10 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from inalab.switch.impairment import Impairment
+from inalab.switch.io_control_commands import run_command
+from inalab.switch.io_errors import RuntimeCommandError
 from inalab.switch.io_process import SwitchOptions, SwitchProcess
 from inalab.switch.runtime_cli import RuntimeClient
 
@@ -70,6 +73,16 @@ def test_impair_and_show_over_the_channel(proc: SwitchProcess) -> None:
         assert (ok, out) == (False, "no program is loaded")
         ok, out = c.call("help")
         assert ok and "table_add TABLE ACTION MATCH... => PARAM... [PRIORITY]" in out
+
+
+def test_impair_load_applies_a_file(proc: SwitchProcess, tmp_path: Path) -> None:
+    f = tmp_path / "imp.json"
+    f.write_text('{"seed": 3, "ports": {"4": {"ingress": {"delay_ms": 2}}}}')
+    assert run_command(proc, f"impair_load {f}") == f"1 link direction(s) set from {f}"
+    assert proc.impairments.get(4, "ingress") == Impairment(delay_ms=2)
+    f.write_text('{"ports": {"4": {"ingress": {"delay_ms": -1}}}}')
+    with pytest.raises(RuntimeCommandError, match="port 4 ingress: delay_ms must be >= 0"):
+        run_command(proc, f"impair_load {f}")
 
 
 @pytest.mark.integration
