@@ -1,0 +1,435 @@
+"""Control flow of a control's apply block -> bmv2 pipeline: tables, conditionals,
+synthesized keyless tables for straight-line code, hit/miss and action_run branches,
+inlined sub-control instances."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import ast as A
+from .errors import CompileError, UnsupportedError
+from .exprs import Scope, Val, as_bool, param_json
+from .externs import instantiate
+from .statements import StatementLowering
+from .typesys import BoolT, ExternT
+
+Json = dict[str, Any]
+Setter = Callable[[str | None], None]
+
+
+def _setter(d: Json, key: str) -> Setter:
+    def set_next(n: str | None) -> None:
+        d[key] = n
+
+    return set_next
+
+
+def _annotation_str(d: A.Decl | A.KeyElem, name: str) -> str | None:
+    annos = d.annotations
+    for a in annos:
+        if a.name == name and a.args and isinstance(a.args[0], A.StrLit):
+            return a.args[0].value
+    return None
+
+
+_EXTERNS = {
+    "counter",
+    "direct_counter",
+    "meter",
+    "direct_meter",
+    "register",
+    "action_profile",
+    "action_selector",
+}
+
+
+class ControlFlowLowering(StatementLowering):
+    # ================================================================ pipelines
+    def _pipeline(self, pname: str, d: A.ControlDecl, vals: list[Val]) -> Json:
+        scope = self._bind_params(d, vals)  # type: ignore[arg-type]
+        pl: Json = {
+            "name": pname,
+            "id": len(self.pipelines),
+            "source_info": self._source_info(d),
+            "init_table": None,
+            "tables": [],
+            "action_profiles": [],
+            "conditionals": [],
+        }
+        self._control_locals(d, scope, d.name)
+        entry, pending = self._seq(d.body.stmts, scope, pl, d.name)
+        pl["init_table"] = entry
+        for f in pending:
+            f(None)
+        return pl
+
+    def _control_locals(self, d: A.ControlDecl, scope: Scope, prefix: str) -> None:
+        actions: dict[str, Val] = {}
+        scope.names["$actions"] = Val({"type": "actions"}, BoolT(), "extern", members=actions)
+        for loc in d.locals:
+            given = _annotation_str(loc, "name") or loc.name
+            fq = given[1:] if given.startswith(".") else f"{prefix}.{given}"
+            if isinstance(loc, A.ActionDecl):
+                actions[loc.name] = Val(
+                    {"type": "action"}, BoolT(), "extern", name=fq, members={"$decl": loc}
+                )
+            elif isinstance(loc, A.TableDecl):
+                scope.names[loc.name] = Val(
+                    {"type": "table"}, BoolT(), "table", name=fq, members={"$decl": loc}
+                )
+            elif (
+                isinstance(loc, A.Instantiation)
+                and isinstance(loc.type, A.NamedTypeRef)
+                and loc.type.name in self.env.controls
+            ):
+                sub = self.env.controls[loc.type.name]
+                if loc.args or sub.ctor_params:
+                    raise UnsupportedError(
+                        "control instantiation with constructor arguments", loc.loc
+                    )
+                scope.names[loc.name] = Val(
+                    {"type": "control"}, BoolT(), "extern", name=fq, members={"$control": sub}
+                )
+            elif isinstance(loc, A.Instantiation):
+                t = self.env.resolve(loc.type)
+                if not isinstance(t, ExternT) or t.name not in _EXTERNS:
+                    raise UnsupportedError(f"instantiation of {getattr(t, 'name', t)}", loc.loc)
+                args = [self.ex.lower(a, scope) for a in loc.args]
+                scope.names[loc.name] = instantiate(self.objs, loc, fq, t, args)
+            elif isinstance(loc, A.VarDecl):
+                if loc.init is not None:
+                    raise UnsupportedError("control-level variable with an initializer", loc.loc)
+                t = self.env.resolve(loc.type)
+                scope.names[loc.name] = self.inst.variable(self.inst.local_name(loc.name), t)
+            elif isinstance(loc, A.ConstDecl):
+                t = self.env.resolve(loc.type)
+                scope.names[loc.name] = self.ex.coerce(self.ex.lower(loc.value, scope, t), t, loc)
+            elif isinstance(loc, A.FunctionDecl):
+                raise UnsupportedError(f"function {loc.name} declared inside a control", loc.loc)
+            else:
+                raise UnsupportedError(f"{type(loc).__name__} in a control", loc.loc)
+
+    def _is_simple(self, s: A.Stmt, scope: Scope) -> bool:
+        if isinstance(s, (A.Assign, A.Exit, A.EmptyStmt, A.ConstDecl)):
+            return True
+        if isinstance(s, A.VarDecl):
+            return True
+        if isinstance(s, A.CallStmt):
+            f = s.call.func
+            if isinstance(f, A.Member) and f.name == "apply":
+                return False
+            if (
+                isinstance(f, A.NameExpr)
+                and self._find_action(f.name, scope) is not None
+                and f.name not in self.env.extern_funcs
+            ):
+                # a call with run-time arguments is inlined into a synthesized action
+                return not all(self._is_const_arg(a, scope) for a in s.call.args)
+            return True
+        return False
+
+    def _is_const_arg(self, e: A.Expr, scope: Scope) -> bool:
+        if isinstance(e, A.NameExpr):
+            v = scope.lookup(e.name)
+            if v is not None:
+                return v.kind == "const"
+        return self.env.const_value(e) is not None
+
+    def _seq(
+        self, stmts: tuple[A.Stmt, ...], scope: Scope, pl: Json, ctl: str
+    ) -> tuple[str | None, list[Setter]]:
+        entry: str | None = None
+        pending: list[Setter] = []
+        e: str | None
+        i = 0
+        while i < len(stmts):
+            s = stmts[i]
+            if self._is_simple(s, scope):
+                j = i
+                while j < len(stmts) and self._is_simple(stmts[j], scope):
+                    j += 1
+                group = tuple(x for x in stmts[i:j] if not isinstance(x, A.EmptyStmt))
+                # declarations without initializers only allocate storage
+                work = []
+                for x in group:
+                    if isinstance(x, A.VarDecl) and x.init is None:
+                        self.declare_var(x, scope)
+                    elif isinstance(x, A.ConstDecl):
+                        self._stmt_prim(x, scope)
+                    else:
+                        work.append(x)
+                i = j
+                if not work:
+                    continue
+                name = self.synth_action(tuple(work), scope)
+                e, p = self._keyless_table(f"tbl_{name}", name, [], work[0], pl)
+            else:
+                e, p = self._node(s, scope, pl, ctl)
+                i += 1
+            if e is None:
+                continue
+            if entry is None:
+                entry = e
+            for f in pending:
+                f(e)
+            pending = p
+        return entry, pending
+
+    def _keyless_table(
+        self, tname: str, action: str, data: list[str], s: A.Node, pl: Json
+    ) -> tuple[str, list[Setter]]:
+        n = self._synth.get(tname, 0)
+        self._synth[tname] = n + 1
+        if n:
+            tname = f"{tname}_{n - 1}"
+        t: Json = {
+            "name": tname,
+            "id": self.table_count,
+            "source_info": self._source_info(s),
+            "key": [],
+            "match_type": "exact",
+            "type": "simple",
+            "max_size": 1024,
+            "with_counters": False,
+            "support_timeout": False,
+            "direct_meters": None,
+            "action_ids": [self.action_ids[action]],
+            "actions": [action],
+            "base_default_next": None,
+            "next_tables": {action: None},
+            "default_entry": {
+                "action_id": self.action_ids[action],
+                "action_const": True,
+                "action_data": data,
+                "action_entry_const": True,
+            },
+        }
+        self.table_count += 1
+        pl["tables"].append(t)
+
+        def setter(nxt: str | None) -> None:
+            t["base_default_next"] = nxt
+            t["next_tables"][action] = nxt
+
+        return tname, [setter]
+
+    def _node(self, s: A.Stmt, scope: Scope, pl: Json, ctl: str) -> tuple[str | None, list[Setter]]:
+        if isinstance(s, A.Block):
+            return self._seq(s.stmts, scope.child(), pl, ctl)
+        if isinstance(s, A.CallStmt):
+            f = s.call.func
+            if isinstance(f, A.Member) and f.name == "apply":
+                tv = self.ex.lower(f.expr, scope)
+                if "$control" in tv.members:
+                    return self._apply_control(tv, s.call, scope, pl)
+                if tv.kind != "table":
+                    raise UnsupportedError("apply of something other than a table", s.loc)
+                t = self._table(tv, scope, pl)
+                return t.pop("$entry"), [self._table_setter(t, None)]
+            assert isinstance(f, A.NameExpr)
+            found = self._find_action(f.name, scope)
+            assert found is not None
+            act, fq = found
+            aid = self.action(act, fq, scope)
+            data = []
+            for p, a in zip(act.params, s.call.args, strict=False):
+                pt = self.env.resolve(p.type)
+                v = self.ex.coerce(self.ex.lower(a, scope, pt), pt, a)
+                if v.kind != "const":
+                    raise UnsupportedError("direct action call with non-constant arguments", a.loc)
+                data.append(hex(v.const or 0))
+            del aid
+            return self._keyless_table(f"tbl_{fq.split('.')[-1]}", fq, data, s, pl)
+        if isinstance(s, A.If):
+            return self._if(s, scope, pl, ctl)
+        if isinstance(s, A.Switch):
+            return self._switch(s, scope, pl, ctl)
+        if isinstance(s, A.Return):
+            raise UnsupportedError("return in a control's apply block", s.loc)
+        raise UnsupportedError(f"{type(s).__name__} in a control's apply block", s.loc)
+
+    def _apply_control(
+        self, cv: Val, c: A.Call, scope: Scope, pl: Json
+    ) -> tuple[str | None, list[Setter]]:
+        """Inline a sub-control's apply: its objects are named <caller>.<instance>.<name>."""
+        sub: A.ControlDecl = cv.members["$control"]
+        if cv.members.get("$applied"):
+            raise UnsupportedError(f"control instance {cv.name} applied more than once", c.loc)
+        cv.members["$applied"] = True
+        if len(c.args) != len(sub.params):
+            raise CompileError(f"{sub.name}.apply takes {len(sub.params)} arguments", c.loc)
+        inner = Scope()
+        for p, a in zip(sub.params, c.args, strict=True):
+            t = self.env.resolve(p.type)
+            v = self.ex.lower(a, scope, t)
+            if v.kind in ("field", "runtime") or v.kind == "const" or v.kind == "expr":
+                v = self.ex.coerce(v, t, a)
+            if p.direction in ("out", "inout") and v.kind not in (
+                "field",
+                "header",
+                "struct",
+                "stack",
+                "union",
+            ):
+                raise CompileError(
+                    f"argument for {p.direction} parameter {p.name} is not assignable", a.loc
+                )
+            inner.names[p.name] = v
+        self._control_locals(sub, inner, cv.name)
+        return self._seq(sub.body.stmts, inner, pl, cv.name)
+
+    def _table_apply_of(self, e: A.Expr, scope: Scope) -> tuple[Val, str] | None:
+        """``t.apply().hit`` / ``.miss`` -> (table, which)."""
+        if (
+            isinstance(e, A.Member)
+            and e.name in ("hit", "miss")
+            and isinstance(e.expr, A.Call)
+            and isinstance(e.expr.func, A.Member)
+            and e.expr.func.name == "apply"
+        ):
+            tv = self.ex.lower(e.expr.func.expr, scope)
+            if tv.kind == "table":
+                return tv, e.name
+        return None
+
+    def _branch(
+        self, body: A.Stmt | None, scope: Scope, pl: Json, ctl: str
+    ) -> tuple[str | None, list[Setter]]:
+        if body is None:
+            return None, []
+        stmts = body.stmts if isinstance(body, A.Block) else (body,)
+        return self._seq(stmts, scope.child(), pl, ctl)
+
+    def _if(self, s: A.If, scope: Scope, pl: Json, ctl: str) -> tuple[str | None, list[Setter]]:
+        cond = s.cond
+        negate = False
+        while isinstance(cond, A.Unary) and cond.op == "!":
+            negate, cond = not negate, cond.expr
+        ta = self._table_apply_of(cond, scope)
+        if ta is not None:
+            tv, which = ta
+            t = self._table(tv, scope, pl)
+            hit_first = (which == "hit") != negate
+            te, tp = self._branch(s.then, scope, pl, ctl)
+            ee, ep = self._branch(s.other, scope, pl, ctl)
+            hit, miss = (te, ee) if hit_first else (ee, te)
+            hp, mp = (tp, ep) if hit_first else (ep, tp)
+            t["next_tables"] = {"__HIT__": hit, "__MISS__": miss}
+            pending: list[Setter] = [_setter(t, "base_default_next")]
+            pending += hp + mp
+            if hit is None:
+                pending.append(_setter(t["next_tables"], "__HIT__"))
+            if miss is None:
+                pending.append(_setter(t["next_tables"], "__MISS__"))
+            return t.pop("$entry"), pending
+        v = self.ex.lower(s.cond, scope, BoolT())
+        if not isinstance(v.type, BoolT):
+            raise CompileError("if condition must be a bool expression", s.cond.loc)
+        name = f"node_{self.node_count + self.table_count}"
+        self.node_count += 1
+        c: Json = {
+            "name": name,
+            "id": len(pl["conditionals"]),
+            "source_info": self._source_info(s.cond),
+            "expression": as_bool(v)
+            if v.kind != "const"
+            else {"type": "bool", "value": bool(v.const)},
+            "true_next": None,
+            "false_next": None,
+        }
+        pl["conditionals"].append(c)
+        pending = []
+        for key, body in (("true_next", s.then), ("false_next", s.other)):
+            e, p = self._branch(body, scope, pl, ctl)
+            if e is None:
+                pending.append(_setter(c, key))
+            else:
+                c[key] = e
+                pending += p
+        return name, pending
+
+    def _switch(
+        self, s: A.Switch, scope: Scope, pl: Json, ctl: str
+    ) -> tuple[str | None, list[Setter]]:
+        e = s.expr
+        if not (
+            isinstance(e, A.Member)
+            and e.name == "action_run"
+            and isinstance(e.expr, A.Call)
+            and isinstance(e.expr.func, A.Member)
+            and e.expr.func.name == "apply"
+        ):
+            raise UnsupportedError("switch on something other than table.apply().action_run", s.loc)
+        tv = self.ex.lower(e.expr.func.expr, scope)
+        t = self._table(tv, scope, pl)
+        short = {a.split(".")[-1]: a for a in t["actions"]}
+        pending: list[Setter] = [_setter(t, "base_default_next")]
+        covered: dict[str, str | None] = {}
+        waiting: list[str | None] = []
+        default_entry: tuple[str | None, bool] | None = None
+        for case in s.cases:
+            label = case.label
+            if label is not None and label not in short:
+                raise CompileError(f"{label}: not an action of table {t['name']}", case.loc)
+            waiting.append(label)
+            if case.body is None:
+                continue
+            be, bp = self._seq(case.body.stmts, scope.child(), pl, ctl)
+            pending += bp
+            for lab in waiting:
+                if lab is None:
+                    default_entry = (be, True)
+                else:
+                    covered[short[lab]] = be
+            waiting = []
+        for a in t["actions"]:
+            if a in covered:
+                t["next_tables"][a] = covered[a]
+                if covered[a] is None:
+                    pending.append(_setter(t["next_tables"], a))
+            elif default_entry is not None and default_entry[0] is not None:
+                t["next_tables"][a] = default_entry[0]
+            else:
+                pending.append(_setter(t["next_tables"], a))
+        return t.pop("$entry"), pending
+
+    def _table_setter(self, t: Json, _: None) -> Setter:
+        def setter(n: str | None) -> None:
+            t["base_default_next"] = n
+            for a in t["next_tables"]:
+                t["next_tables"][a] = n
+
+        return setter
+
+    def _table(self, tv: Val, scope: Scope, pl: Json) -> Json:
+        """Lower a table; key expressions that are not fields are computed first, in a
+        keyless table placed before it (its name becomes the entry: ``$entry``)."""
+        from .tables import lower_table
+
+        n_before = len(pl["tables"])
+        t = lower_table(self, tv, scope, pl)
+        t["$entry"] = t["name"]
+        pre = tv.members.get("$pre_assigns") or []
+        if pre:
+            prims: list[Json] = []
+            for tmp, val, k in pre:
+                prims.append(
+                    {
+                        "op": "assign",
+                        "parameters": [tmp.json, param_json(val)],
+                        "source_info": self._source_info(k),
+                    }
+                )
+            name = self._synth_name(pre[0][2].loc.line)
+            aid = len(self.actions)
+            self.actions.append({"name": name, "id": aid, "runtime_data": [], "primitives": prims})
+            self.action_ids[name] = aid
+            self.action_info[name] = {"params": [], "decl": None, "synth": True}
+            pname, setters = self._keyless_table(f"tbl_{name}", name, [], pre[0][2], pl)
+            for f in setters:
+                f(t["name"])
+            # keep control-flow order: the key table before the table
+            pl["tables"].insert(n_before, pl["tables"].pop())
+            t["$entry"] = pname
+        return t
