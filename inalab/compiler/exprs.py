@@ -424,7 +424,7 @@ class ExprLowering:
                 raise UnsupportedError("comparison of headers", e.loc)
             raise CompileError(f"cannot compare values of type {type_name(a.type)}", e.loc)
         if op in ("|+|", "|-|"):
-            raise UnsupportedError(f"saturating arithmetic {op}", e.loc)
+            return self._saturating(op, a, b, e)
         if isinstance(a.type, IntT):
             from .typesys import _binop
 
@@ -445,6 +445,24 @@ class ExprLowering:
         if op in ("&", "|", "^"):
             return Val(j, a.type, "expr")
         return self._fit(Val(j, a.type, "expr"))
+
+    def _saturating(self, op: str, a: Val, b: Val, e: A.Node) -> Val:
+        """Unsigned saturating +/-: bmv2 has no operator, so a conditional expression."""
+        if not isinstance(a.type, BitT) or a.type.signed:
+            raise UnsupportedError(f"saturating arithmetic {op} on {type_name(a.type)}", e.loc)
+        w = a.type.width
+        top = (1 << w) - 1
+        if a.kind == "const" and b.kind == "const":
+            x, y = a.const or 0, b.const or 0
+            r = min(x + y, top) if op == "|+|" else max(x - y, 0)
+            return self.const_val(r, a.type, e)
+        if op == "|+|":
+            total = self._fit(Val(expr("+", a.json, b.json), a.type, "expr"))
+            j = expr("?", mask(w), total.json, cond=expr("<", total.json, a.json))
+        else:
+            diff = self._fit(Val(expr("-", a.json, b.json), a.type, "expr"))
+            j = expr("?", hexstr(0, w), diff.json, cond=expr("<", a.json, b.json))
+        return Val(j, a.type, "expr")
 
     # ------------------------------------------------------------ casts
     def cast(self, v: Val, t: Type, e: A.Node) -> Val:
