@@ -319,11 +319,15 @@ class _Round:
                 fast = fast[now - self.last[fast] >= self._quiet()]
                 if fast.size:
                     expired = np.union1d(expired, fast)
-                for j in expired.tolist():
+                # At most half a window of resends per pass (oldest first): when most of
+                # the window times out at once the aggregator or this host is overloaded,
+                # and a storm of resends would feed it; the rest back off untransmitted.
+                cap = max(1, win.size // 2)
+                for j in expired[:cap].tolist():
                     self._send(self._payload(j, _RESEND), j)
-                    self.last[j] = now
-                    self.retries[j] += 1
                     self.retx += 1
+                self.last[expired] = now
+                self.retries[expired] += 1
             # 4. loss tolerance after the deadline
             if now >= deadline:
                 self._give_up(out, now)
