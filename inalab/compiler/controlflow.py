@@ -58,9 +58,10 @@ class ControlFlowLowering(StatementLowering):
             "conditionals": [],
         }
         self._control_locals(d, scope, d.name)
+        self._returns.append([])
         entry, pending = self._seq(d.body.stmts, scope, pl, d.name)
         pl["init_table"] = entry
-        for f in pending:
+        for f in pending + self._returns.pop():
             f(None)
         return pl
 
@@ -143,8 +144,17 @@ class ControlFlowLowering(StatementLowering):
         pending: list[Setter] = []
         e: str | None
         i = 0
+        returned = False
         while i < len(stmts):
             s = stmts[i]
+            if isinstance(s, A.Return):
+                if s.value is not None:
+                    raise CompileError("a control's apply block cannot return a value", s.loc)
+                # the rest is unreachable: what was pending continues after the control
+                self._returns[-1].extend(pending)
+                pending = []
+                returned = True
+                break
             if self._is_simple(s, scope):
                 j = i
                 while j < len(stmts) and self._is_simple(stmts[j], scope):
@@ -174,7 +184,14 @@ class ControlFlowLowering(StatementLowering):
             for f in pending:
                 f(e)
             pending = p
+        # callers read this right after: an empty sequence that returned must continue at
+        # the control's end, not after the statement that holds it
+        self._seq_returned = returned and entry is None
         return entry, pending
+
+    def _dangling(self, setter: Setter, pending: list[Setter]) -> None:
+        """Route the continuation of an empty branch (just read by _branch/_seq)."""
+        (self._returns[-1] if self._seq_returned else pending).append(setter)
 
     def _keyless_table(
         self, tname: str, action: str, data: list[str], s: A.Node, pl: Json
@@ -277,7 +294,11 @@ class ControlFlowLowering(StatementLowering):
                 )
             inner.names[p.name] = v
         self._control_locals(sub, inner, cv.name)
-        return self._seq(sub.body.stmts, inner, pl, cv.name)
+        self._returns.append([])
+        entry, pending = self._seq(sub.body.stmts, inner, pl, cv.name)
+        returns = self._returns.pop()
+        self._seq_returned = False
+        return entry, pending + returns
 
     def _table_apply_of(self, e: A.Expr, scope: Scope) -> tuple[Val, str] | None:
         """``t.apply().hit`` / ``.miss`` -> (table, which)."""
@@ -297,6 +318,7 @@ class ControlFlowLowering(StatementLowering):
         self, body: A.Stmt | None, scope: Scope, pl: Json, ctl: str
     ) -> tuple[str | None, list[Setter]]:
         if body is None:
+            self._seq_returned = False
             return None, []
         stmts = body.stmts if isinstance(body, A.Block) else (body,)
         return self._seq(stmts, scope.child(), pl, ctl)
@@ -312,16 +334,20 @@ class ControlFlowLowering(StatementLowering):
             t = self._table(tv, scope, pl)
             hit_first = (which == "hit") != negate
             te, tp = self._branch(s.then, scope, pl, ctl)
+            tr = self._seq_returned
             ee, ep = self._branch(s.other, scope, pl, ctl)
+            er = self._seq_returned
             hit, miss = (te, ee) if hit_first else (ee, te)
             hp, mp = (tp, ep) if hit_first else (ep, tp)
+            hr, mr = (tr, er) if hit_first else (er, tr)
             t["next_tables"] = {"__HIT__": hit, "__MISS__": miss}
             pending: list[Setter] = [_setter(t, "base_default_next")]
             pending += hp + mp
-            if hit is None:
-                pending.append(_setter(t["next_tables"], "__HIT__"))
-            if miss is None:
-                pending.append(_setter(t["next_tables"], "__MISS__"))
+            for which_key, entry_name, ret in (("__HIT__", hit, hr), ("__MISS__", miss, mr)):
+                if entry_name is None:
+                    (self._returns[-1] if ret else pending).append(
+                        _setter(t["next_tables"], which_key)
+                    )
             return t.pop("$entry"), pending
         v = self.ex.lower(s.cond, scope, BoolT())
         if not isinstance(v.type, BoolT):
@@ -343,7 +369,7 @@ class ControlFlowLowering(StatementLowering):
         for key, body in (("true_next", s.then), ("false_next", s.other)):
             e, p = self._branch(body, scope, pl, ctl)
             if e is None:
-                pending.append(_setter(c, key))
+                self._dangling(_setter(c, key), pending)
             else:
                 c[key] = e
                 pending += p
@@ -365,7 +391,7 @@ class ControlFlowLowering(StatementLowering):
         t = self._table(tv, scope, pl)
         short = {a.split(".")[-1]: a for a in t["actions"]}
         pending: list[Setter] = [_setter(t, "base_default_next")]
-        covered: dict[str, str | None] = {}
+        covered: dict[str, tuple[str | None, bool]] = {}
         waiting: list[str | None] = []
         default_entry: tuple[str | None, bool] | None = None
         for case in s.cases:
@@ -376,22 +402,19 @@ class ControlFlowLowering(StatementLowering):
             if case.body is None:
                 continue
             be, bp = self._seq(case.body.stmts, scope.child(), pl, ctl)
+            outcome = (be, self._seq_returned)
             pending += bp
             for lab in waiting:
                 if lab is None:
-                    default_entry = (be, True)
+                    default_entry = outcome
                 else:
-                    covered[short[lab]] = be
+                    covered[short[lab]] = outcome
             waiting = []
         for a in t["actions"]:
-            if a in covered:
-                t["next_tables"][a] = covered[a]
-                if covered[a] is None:
-                    pending.append(_setter(t["next_tables"], a))
-            elif default_entry is not None and default_entry[0] is not None:
-                t["next_tables"][a] = default_entry[0]
-            else:
-                pending.append(_setter(t["next_tables"], a))
+            target, ret = covered.get(a) or default_entry or (None, False)
+            t["next_tables"][a] = target
+            if target is None:
+                (self._returns[-1] if ret else pending).append(_setter(t["next_tables"], a))
         return t.pop("$entry"), pending
 
     def _table_setter(self, t: Json, _: None) -> Setter:

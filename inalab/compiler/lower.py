@@ -47,6 +47,8 @@ class Lowering(ControlFlowLowering):
         self._inlining: set[str] = set()
         self.allow_lookahead = False
         self._leaves = 0
+        self._returns: list[list[Setter]] = []
+        self._seq_returned = False
         self._synth: dict[str, int] = {}
         self.prog_tag = re.sub(r"[^A-Za-z0-9_]", "", Path(filename).stem)
 

@@ -38,6 +38,8 @@ class LoweringState:
     allow_lookahead: bool
     _synth: dict[str, int]
     prog_tag: str
+    _returns: list[list[Setter]]
+    _seq_returned: bool
 
     def _source_info(self, node: A.Node) -> Json:
         return {
