@@ -73,9 +73,7 @@ class Fabric:
             raise ConfigError(f"addresses given for unknown switch(es) {sorted(unknown)}")
         self.conns: dict[str, SwitchConnection] = {}
         self._network: dict[str, dict[Key, Entity]] = {}
-        for sw in topo.switches:
-            if sw.program is None:
-                continue
+        for sw in topo.switches:  # program None (--no-p4): the pipeline push installs it
             addr = addresses.get(sw.name, f"127.0.0.1:{sw.grpc_port}")
             self.conns[sw.name] = SwitchConnection(
                 sw.name, addr, sw.device_id, election_id, timeout, self.builder.describe
