@@ -163,10 +163,10 @@ def _parser_stmt(low: Any, s: A.Stmt, scope: Scope, ops: list[Json]) -> None:
 
 
 def _next(name: str, names: set[str], node: A.Node) -> str | None:
-    if name == "accept":
+    # p4c's bmv2 backend ends the parser the same way for accept and reject (next_state
+    # null); we do the same so real bmv2 and our switch agree on p4c's and our JSON.
+    if name in ("accept", "reject"):
         return None
-    if name == "reject":
-        raise UnsupportedError("transition to reject other than as the select default", node.loc)
     if name not in names:
         raise CompileError(f"{name}: no such parser state", node.loc)
     return name
@@ -179,17 +179,6 @@ def _transition(
     if tr is None:
         raise CompileError(f"state {st.name} has no transition", st.loc)
     if tr.state is not None:
-        if tr.state == "reject":
-            low.cur_prims.append(
-                {
-                    "parameters": [
-                        {"type": "bool", "value": False},
-                        {"type": "hexstr", "value": "0x2"},
-                    ],
-                    "op": "verify",
-                }
-            )
-            return [{"type": "default", "value": None, "mask": None, "next_state": None}], []
         return [
             {
                 "type": "default",
@@ -222,8 +211,6 @@ def _transition(
     for ks, state in tr.cases:
         items = ks.items if isinstance(ks, A.TupleKey) else (ks,)
         if len(items) == 1 and isinstance(items[0], (A.DefaultKey, A.DontCare)):
-            if state == "reject":
-                continue
             out.append(
                 {
                     "type": "default",
@@ -265,8 +252,6 @@ def _transition(
                 val, m = _c(low, it, w, scope), full
             value += format(val & m, f"0{nbytes * 2}x")
             mask += format(m, f"0{nbytes * 2}x")
-        if state == "reject":
-            raise UnsupportedError("select case to reject other than the default", tr.loc)
         out.append(
             {
                 "type": "hexstr",
