@@ -477,11 +477,17 @@ class AstBuilder(Transformer[Token, A.Program]):
     @v_args(meta=True)
     def prio_entry(self, meta: Any, c: list[Any]) -> A.Entry:
         _annos, rest = self._split(c)
-        rest = [x for x in rest if not (isinstance(x, Token) and x.type == "CONST")]
-        prio = _int_literal(str(rest[0])).value
-        ks = rest[1]
+        if str(rest[0]) != "priority":
+            raise CompileError(
+                f"syntax error, unexpected {str(rest[0])!r} (expected priority=)",
+                self.pp.loc(meta.line, meta.column),
+            )
+        prio = rest[1]
+        if not isinstance(prio, A.IntLit):
+            raise CompileError("entry priority must be an integer literal", prio.loc)
+        ks = rest[2]
         keys = ks.items if isinstance(ks, A.TupleKey) else (ks,)
-        return A.Entry(keys, rest[2], prio, **self._loc(meta))
+        return A.Entry(keys, rest[3], prio.value, **self._loc(meta))
 
     def table_key(self, c: list[Any]) -> tuple[str, Any]:
         return ("key", tuple(c))

@@ -150,6 +150,7 @@ key_elem: expr ":" name annotation* ";"
 action_ref: annotation* name ";"
     | annotation* name "(" args ")" ";"
 entry: keyset ":" entry_action annotation* ";"
+    | IDENT "=" expr ":" keyset ":" entry_action annotation* ";" -> prio_entry
 entry_action: name | name "(" args ")"
 instantiation: annotation* type_ref "(" args ")" name ";"
 var_decl: annotation* type_ref name ";"
