@@ -28,6 +28,7 @@ its region's scoreboard registers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -36,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inalab.controller.errors import AdmissionError, ConfigError, JobError
+from inalab.controller.errors import AdmissionError, ConfigError, JobError, SwitchError
 from inalab.controller.fabric import Fabric
 from inalab.controller.network import ip_int, switch_address
 from inalab.controller.placement import (
@@ -209,8 +210,16 @@ class JobManager:
                 self._event("fallback", job)
             else:
                 job.target = layout[req.job_id]
+                try:
+                    self._apply_layout(layout)
+                except SwitchError:
+                    # a switch refused the job's entries: the job is not admitted, and
+                    # what was written for it is removed again (other jobs unchanged)
+                    del self.jobs[req.job_id]
+                    with contextlib.suppress(SwitchError):
+                        self._push()
+                    raise
                 self._event("admitted", job)
-                self._apply_layout(layout)
             self.save()
             return job.summary()
 

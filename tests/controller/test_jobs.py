@@ -11,9 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from p4.v1.p4runtime_pb2 import Update
 
 from inalab.controller.client import ControllerClient
-from inalab.controller.errors import AdmissionError, JobError, SwitchError
+from inalab.controller.errors import AdmissionError, ControllerError, JobError, SwitchError
 from inalab.controller.fabric import Fabric, Pipeline
 from inalab.controller.jobs import JobManager
 from inalab.controller.names import Counter, Register, Table
@@ -275,3 +276,21 @@ def test_three_jobs_with_overlapping_lifetimes_allreduce_exactly(
     )
     c.client.finish(3)
     assert c.regions_on_switch() == {}
+
+
+def test_a_refused_job_write_names_switch_and_entry_and_nothing_is_left(
+    ctl: Callable[..., Ctl],
+) -> None:
+    c = ctl(4, "first-fit")
+    c.client.register({"job_id": 1, "members": ["h1", "h2"], "slots": 8})
+    # someone else takes multicast group 2 behind the controller's back
+    rogue = c.fabric.builder.multicast_group(2, [4])
+    c.fabric.conns["s1"].write([Update(type=Update.INSERT, entity=rogue)])
+    with pytest.raises(ControllerError) as e:
+        c.client.register({"job_id": 2, "members": ["h3", "h4"], "slots": 8})
+    msg = str(e.value)
+    assert "switch s1" in msg and "multicast group 2" in msg and "ALREADY_EXISTS" in msg
+    assert [j["job_id"] for j in c.client.jobs()] == [1]
+    assert set(c.regions_on_switch()) == {1}
+    assert c.members_on_switch() == {(1, 1), (1, 2)}
+    assert c.fabric.read_back("s1") == c.fabric.installed("s1")  # the view is the truth
