@@ -107,6 +107,7 @@ class SwitchCommand:
     grpc_port: int
     json_path: Path | None = None
     log_file: Path | None = None
+    log_level: str = "info"
     pcap_dir: Path | None = None
     cpu_port: int | None = None
     grpc_host: str = "127.0.0.1"
@@ -121,7 +122,9 @@ class SwitchCommand:
             args += ["-i", f"{port}@{intf}"]
         args += ["--device-id", str(self.device_id)]
         if self.log_file is not None:
-            args += ["--log-file", str(self.log_file), "--log-flush"]
+            # bmv2's default level with a log file is "trace": a line per
+            # packet step, far slower than forwarding. Trace only when asked.
+            args += ["--log-file", str(self.log_file), "--log-flush", "-L", self.log_level]
         if self.pcap_dir is not None:
             args.append(f"--pcap={self.pcap_dir}")  # bmv2's --pcap has an optional value
         if self.thrift_port is not None:  # bmv2's Thrift, or our runtime channel
@@ -146,7 +149,8 @@ class P4Switch(Switch):
     Parameters (besides Mininet's): ``device_id``, ``grpc_port``, ``thrift_port``
     (default 9090 + device id), ``json_path``
     (None = ``--no-p4``), ``kind`` (``inalab``/``bmv2``, default ``$SWITCH``),
-    ``log_dir`` (``logs``), ``pcap_dir`` (``pcaps``; None = no captures),
+    ``log_dir`` (``logs``), ``log_level`` (``info``: per-packet traces with ``trace``),
+    ``pcap_dir`` (``pcaps``; None = no captures),
     ``cpu_port`` (255; None = none), ``impairment_file``, ``seed``,
     ``start_timeout``, ``extra_args``.
     """
@@ -161,6 +165,7 @@ class P4Switch(Switch):
         json_path: str | Path | None = None,
         kind: str | None = None,
         log_dir: str | Path = "logs",
+        log_level: str = "info",
         pcap_dir: str | Path | None = "pcaps",
         cpu_port: int | None = 255,
         impairment_file: str | Path | None = None,
@@ -180,6 +185,7 @@ class P4Switch(Switch):
                 f"switch {name}: program {self.json_path} not found (run `make build`)"
             )
         self.log_dir = Path(log_dir)
+        self.log_level = log_level
         self.pcap_dir = Path(pcap_dir) if pcap_dir is not None else None
         self.cpu_port = cpu_port
         self.impairment_file = Path(impairment_file) if impairment_file is not None else None
@@ -211,6 +217,7 @@ class P4Switch(Switch):
             grpc_port=self.grpc_port,
             json_path=self.json_path,
             log_file=self.log_file,
+            log_level=self.log_level,
             pcap_dir=self.pcap_dir,
             cpu_port=self.cpu_port,
             impairment_file=self.impairment_file,

@@ -31,7 +31,7 @@ def test_command_line_is_simple_switch_grpc_s() -> None:
         "/usr/bin/simple_switch_grpc",
         "-i", "1@s1-eth1", "-i", "2@s1-eth2",
         "--device-id", "3",
-        "--log-file", "logs/s1.log", "--log-flush",
+        "--log-file", "logs/s1.log", "--log-flush", "-L", "info",
         "--pcap=pcaps",
         "--thrift-port", "9093",
         "build/ina.json",
