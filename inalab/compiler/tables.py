@@ -279,10 +279,24 @@ def _entries(
                 "source_info": low._source_info(en),
                 "match_key": mk,
                 "action_entry": {"action_id": local_ids[aname], "action_data": data},
-                "priority": en.priority if en.priority is not None else i + 1,
+                "priority": _bmv2_priority(d, i, en),
             }
         )
     return out
+
+
+def _bmv2_priority(d: A.TableDecl, i: int, en: A.Entry) -> int:
+    """bmv2 matches the lowest priority value first. Entries in source order get 1, 2, ...
+    (the first listed wins, as p4c emits); explicit P4 priorities (largest wins) are
+    mapped to max + 1 - p."""
+    entries = d.entries or ()
+    explicit = [e.priority for e in entries if e.priority is not None]
+    if not explicit:
+        return i + 1
+    if len(explicit) != len(entries):
+        raise UnsupportedError("entries mixing explicit and implicit priorities", en.loc)
+    assert en.priority is not None
+    return max(explicit) + 1 - en.priority
 
 
 def _const(low: Any, e: A.Expr, w: int, scope: Scope) -> int:
