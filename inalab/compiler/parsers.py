@@ -51,12 +51,68 @@ def lower_parser(low: Any, d: A.ParserDecl, scope: Scope) -> Json:
         else:
             raise UnsupportedError(f"{type(loc).__name__} in a parser", loc.loc)
     states = []
-    names = {s.name for s in d.states}
-    if "start" not in names:
+    if "start" not in {s.name for s in d.states}:
         raise CompileError("parser has no start state", d.loc)
-    for i, st in enumerate(d.states):
-        states.append(_state(low, st, i, scope.child(), names))
+    split: list[tuple[A.ParserState, Scope]] = []
+    taken = {s.name for s in d.states}
+    for st in d.states:
+        state_scope = scope.child()
+        split.extend((part, state_scope) for part in _split_ifs(st, taken))
+    names = {s.name for s, _ in split}
+    for i, (st, st_scope) in enumerate(split):
+        states.append(_state(low, st, i, st_scope, names))
     return {"name": "parser", "id": 0, "init_state": "start", "parse_states": states}
+
+
+def _fresh_state(base: str, taken: set[str]) -> str:
+    n = 0
+    while f"{base}_{n}" in taken:
+        n += 1
+    taken.add(f"{base}_{n}")
+    return f"{base}_{n}"
+
+
+def _split_ifs(st: A.ParserState, taken: set[str]) -> list[A.ParserState]:
+    """``if`` in a parser state becomes a select on the condition: the state is split into
+    the part before the if, one state per branch and a join state (as p4c does)."""
+    stmts = list(st.stmts)
+    for k, s in enumerate(stmts):
+        if isinstance(s, A.Block):
+            stmts[k : k + 1] = list(s.stmts)
+            return _split_ifs(
+                A.ParserState(
+                    st.name, tuple(stmts), st.transition, annotations=st.annotations, loc=st.loc
+                ),
+                taken,
+            )
+        if not isinstance(s, A.If):
+            continue
+        join = _fresh_state(f"{st.name}_join", taken)
+        then_name = _fresh_state(f"{st.name}_true", taken)
+        else_name = _fresh_state(f"{st.name}_false", taken)
+        loc = s.loc
+        head = A.ParserState(
+            st.name,
+            tuple(stmts[:k]),
+            A.Transition(
+                None,
+                (s.cond,),
+                ((A.BoolLit(True, loc=loc), then_name), (A.DefaultKey(loc=loc), else_name)),
+                loc=loc,
+            ),
+            annotations=st.annotations,
+            loc=st.loc,
+        )
+        to_join = A.Transition(join, loc=loc)
+        parts = [head]
+        for name, body in ((then_name, s.then), (else_name, s.other)):
+            body_stmts = (
+                () if body is None else (body.stmts if isinstance(body, A.Block) else (body,))
+            )
+            parts.extend(_split_ifs(A.ParserState(name, body_stmts, to_join, loc=s.loc), taken))
+        rest = A.ParserState(join, tuple(stmts[k + 1 :]), st.transition, loc=s.loc)
+        return parts + _split_ifs(rest, taken)
+    return [st]
 
 
 def _state(low: Any, st: A.ParserState, sid: int, scope: Scope, names: set[str]) -> Json:
