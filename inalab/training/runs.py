@@ -44,6 +44,7 @@ class RunSpec:
     loss: float = 0.0  # contribution loss injected (informative here; the caller injects it)
     max_bucket_values: int = 1 << 16
     pg_timeout: float = 120.0
+    sync_steps: bool = False
     labels: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -67,6 +68,8 @@ class RunSpec:
             "--out", str(workdir / f"{self.name}.rank{rank}.json"),
             "--params-out", str(workdir / f"{self.name}.rank{rank}.npy"),
         ]  # fmt: skip
+        if self.sync_steps:
+            cmd.append("--sync-steps")
         if self.job is not None:
             cmd += ["--job", str(workdir / f"{self.name}.job.json")]
         return cmd

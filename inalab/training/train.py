@@ -55,6 +55,7 @@ class TrainConfig:
     max_bucket_values: int = 1 << 16
     pg_timeout: float = 60.0  # gloo process group timeout (s)
     iface: str | None = None  # count this interface's tx bytes per epoch
+    sync_steps: bool = False  # gloo barrier before each step: ranks start each round together
     die_after: int = 0  # test aid: this rank exits abruptly after that many steps (0: never)
 
     def __post_init__(self) -> None:
@@ -165,6 +166,11 @@ def run(cfg: TrainConfig, params_out: Path | None = None) -> dict[str, Any]:
             }
             for i in range(0, len(x), cfg.batch):
                 idx = order[i : i + cfg.batch]
+                if cfg.sync_steps:
+                    try:
+                        dist.barrier()
+                    except RuntimeError as e:
+                        raise PeerFailureError(f"step barrier: {e}") from None
                 opt.zero_grad()
                 loss = loss_fn(ddp(x[idx]), y[idx])
                 try:
@@ -238,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-bucket-values", type=int, default=1 << 16)
     p.add_argument("--pg-timeout", type=float, default=60.0)
     p.add_argument("--iface", help="interface whose tx bytes are counted (and gloo uses)")
+    p.add_argument(
+        "--sync-steps",
+        action="store_true",
+        help="gloo barrier before each step, so every rank's round deadline starts together",
+    )
     p.add_argument("--die-after", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--out", type=Path, help="result JSON (default: stdout)")
     p.add_argument("--params-out", type=Path, help="final parameters (.npy)")
@@ -247,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             rank=a.rank, world=a.world, master=a.master, comm=a.comm, job=a.job,
             dataset=a.dataset, hidden=a.hidden, epochs=a.epochs, batch=a.batch, lr=a.lr,
             seed=a.seed, max_bucket_values=a.max_bucket_values, pg_timeout=a.pg_timeout,
-            iface=a.iface, die_after=a.die_after,
+            iface=a.iface, sync_steps=a.sync_steps, die_after=a.die_after,
         )  # fmt: skip
         result = run(cfg, a.params_out)
     except (UsageError, ConfigError) as e:

@@ -15,7 +15,7 @@ from inalab.training.experiment import PRESETS, ExperimentConfig, loss_bound, ta
 
 def test_presets_and_loss_bound() -> None:
     assert PRESETS["full"].losses == (0.0, 0.1, 0.2, 0.35) and PRESETS["full"].workers == 4
-    assert loss_bound(0.1) == pytest.approx(0.2) and loss_bound(0.6) == 0.9
+    assert loss_bound(0.1) == loss_bound(0.35) == 0.9 and loss_bound(0.0) == 0.0
     with pytest.raises(TrainingError, match=r"start with 0\.0"):
         ExperimentConfig(losses=(0.1, 0.2))
     with pytest.raises(TrainingError, match="aggregator slots"):
