@@ -14,7 +14,40 @@ Json = dict[str, Any]
 
 
 def lower_parser(low: Any, d: A.ParserDecl, scope: Scope) -> Json:
+    _parser_locals(low, d, scope, d.name)
+    states = []
+    if "start" not in {s.name for s in d.states}:
+        raise CompileError("parser has no start state", d.loc)
+    split: list[tuple[A.ParserState, Scope]] = []
+    taken = {s.name for s in d.states}
+    for st in d.states:
+        state_scope = scope.child()
+        for part, part_scope in _expand_subparsers(low, st, state_scope, taken):
+            split.extend((p, part_scope) for p in _split_ifs(part, taken))
+    names = {s.name for s, _ in split}
+    for i, (st, st_scope) in enumerate(split):
+        states.append(_state(low, st, i, st_scope, names))
+    return {"name": "parser", "id": 0, "init_state": "start", "parse_states": states}
+
+
+def _parser_locals(low: Any, d: A.ParserDecl, scope: Scope, prefix: str) -> None:
     for loc in d.locals:
+        if (
+            isinstance(loc, A.Instantiation)
+            and isinstance(loc.type, A.NamedTypeRef)
+            and loc.type.name in low.env.parsers
+        ):
+            sub = low.env.parsers[loc.type.name]
+            if loc.args or sub.ctor_params:
+                raise UnsupportedError("parser instantiation with constructor arguments", loc.loc)
+            scope.names[loc.name] = Val(
+                {"type": "parser"},
+                BitT(0),
+                "extern",
+                name=f"{prefix}.{loc.name}",
+                members={"$parser": sub},
+            )
+            continue
         if isinstance(loc, A.VarDecl):
             low.declare_var(loc, scope) if loc.init is None else None
             if loc.init is not None:
@@ -28,14 +61,14 @@ def lower_parser(low: Any, d: A.ParserDecl, scope: Scope) -> Json:
             w = width_of(t)
             low.parse_vsets.append(
                 {
-                    "name": f"{d.name}.{loc.name}",
+                    "name": f"{prefix}.{loc.name}",
                     "id": len(low.parse_vsets),
                     "compressed_bitwidth": w,
                 }
             )
             low.vset_info.append(
                 {
-                    "name": f"{d.name}.{loc.name}",
+                    "name": f"{prefix}.{loc.name}",
                     "vset": loc.name,
                     "width": w,
                     "size": size,
@@ -43,25 +76,74 @@ def lower_parser(low: Any, d: A.ParserDecl, scope: Scope) -> Json:
                 }
             )
             scope.names[loc.name] = Val(
-                {"type": "parse_vset", "value": f"{d.name}.{loc.name}"},
+                {"type": "parse_vset", "value": f"{prefix}.{loc.name}"},
                 t,
                 "extern",
-                name=f"{d.name}.{loc.name}",
+                name=f"{prefix}.{loc.name}",
             )
         else:
             raise UnsupportedError(f"{type(loc).__name__} in a parser", loc.loc)
-    states = []
-    if "start" not in {s.name for s in d.states}:
-        raise CompileError("parser has no start state", d.loc)
-    split: list[tuple[A.ParserState, Scope]] = []
-    taken = {s.name for s in d.states}
-    for st in d.states:
-        state_scope = scope.child()
-        split.extend((part, state_scope) for part in _split_ifs(st, taken))
-    names = {s.name for s, _ in split}
-    for i, (st, st_scope) in enumerate(split):
-        states.append(_state(low, st, i, st_scope, names))
-    return {"name": "parser", "id": 0, "init_state": "start", "parse_states": states}
+
+
+def _expand_subparsers(
+    low: Any, st: A.ParserState, scope: Scope, taken: set[str]
+) -> list[tuple[A.ParserState, Scope]]:
+    """``sub.apply(...)`` of a parser instance: the caller's state is split at the call and
+    the sub-parser's states are inlined (renamed ``<instance>_<state>``); the sub-parser's
+    accept continues in a join state with the rest of the caller's state (as p4c)."""
+    for k, s in enumerate(st.stmts):
+        if not (
+            isinstance(s, A.CallStmt)
+            and isinstance(s.call.func, A.Member)
+            and s.call.func.name == "apply"
+            and isinstance(s.call.func.expr, A.NameExpr)
+        ):
+            continue
+        inst = scope.lookup(s.call.func.expr.name)
+        if inst is None or "$parser" not in inst.members:
+            continue
+        if inst.members.get("$applied"):
+            raise UnsupportedError(f"parser instance {inst.name} applied more than once", s.loc)
+        inst.members["$applied"] = True
+        sub: A.ParserDecl = inst.members["$parser"]
+        if len(s.call.args) != len(sub.params):
+            raise CompileError(f"{sub.name}.apply takes {len(sub.params)} arguments", s.loc)
+        sub_scope = Scope()
+        for p, a in zip(sub.params, s.call.args, strict=True):
+            sub_scope.names[p.name] = low.ex.lower(a, scope)
+        _parser_locals(low, sub, sub_scope, inst.name)
+        tag = inst.name.split(".")[-1]
+        rename = {x.name: _fresh_state(f"{tag}_{x.name}", taken) for x in sub.states}
+        join = _fresh_state(f"{st.name}_after_{tag}", taken)
+        rename["accept"] = join
+        rename["reject"] = "reject"
+        loc = s.loc
+        out: list[tuple[A.ParserState, Scope]] = [
+            (
+                A.ParserState(
+                    st.name,
+                    st.stmts[:k],
+                    A.Transition(rename["start"], loc=loc),
+                    annotations=st.annotations,
+                    loc=st.loc,
+                ),
+                scope,
+            )
+        ]
+        for x in sub.states:
+            tr = x.transition
+            if tr is not None:
+                tr = A.Transition(
+                    rename.get(tr.state, tr.state) if tr.state is not None else None,
+                    tr.select,
+                    tuple((ks, rename.get(n, n)) for ks, n in tr.cases),
+                    loc=tr.loc,
+                )
+            renamed = A.ParserState(rename[x.name], x.stmts, tr, loc=x.loc)
+            out.extend(_expand_subparsers(low, renamed, sub_scope.child(), taken))
+        rest = A.ParserState(join, st.stmts[k + 1 :], st.transition, loc=loc)
+        return out + _expand_subparsers(low, rest, scope, taken)
+    return [(st, scope)]
 
 
 def _fresh_state(base: str, taken: set[str]) -> str:
