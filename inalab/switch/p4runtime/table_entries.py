@@ -363,7 +363,8 @@ def _write_entry(
                 _drop_oneshot(state, shot)
             raise
         try:
-            _apply_entry_resources(state, table, handle, entry)
+            if entry is not None:  # a new entry has no timeout and no direct data yet
+                _apply_entry_resources(state, table, handle, entry)
         except (control.ControlError, P4RuntimeError):
             sw.table_delete(table.name, handle)
             if shot is not None:
