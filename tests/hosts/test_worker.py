@@ -108,10 +108,10 @@ def test_lost_contributions_give_partial_rescaled_blocks_within_the_loss_bound()
     lost = {3, 4, 5}  # every packet of rank 2 for these blocks vanishes
     hub = Hub([PsJob(3, N)], drop_if=lambda rank, h: rank == 2 and h["seq"] in lost)
     xs = ints(4, 320)  # 10 blocks
-    c = cfg(deadline=0.2, loss_bound=0.35, grace=0.05)
+    c = cfg(deadline=0.5, loss_bound=0.35, grace=0.1)
     t0 = time.monotonic()
     res = ok(run_workers(hub, c, xs))
-    assert time.monotonic() - t0 < 5.0
+    assert time.monotonic() - t0 < 10.0
     exact = np.sum(xs, axis=0, dtype=np.int32).reshape(10, 32)
     partial = np.rint((xs[0].astype(np.float64) + xs[1]) * N / 2).astype(np.int32).reshape(10, 32)
     for r in range(N):  # rank 2 too: the PS sends the closed partial to every worker
@@ -131,7 +131,7 @@ def test_absent_worker_beyond_the_loss_bound_times_out_without_hanging() -> None
     res = run_workers(hub, c, ints(5, 320), ranks=[0])
     assert isinstance(res[0], AllreduceTimeout)
     assert "no result" in str(res[0])
-    assert time.monotonic() - t0 < 3.0
+    assert time.monotonic() - t0 < 5.0
 
 
 def test_silent_server_raises_timeout() -> None:
@@ -231,7 +231,7 @@ def test_via_switch_lost_blocks_are_zero_filled_after_the_deadline() -> None:
     lost = {1, 6}
     hub = Hub([PsJob(3, N)], drop_if=lambda rank, h: rank == 0 and h["seq"] in lost)
     xs = ints(9, 320)
-    c = cfg(via="switch", deadline=0.15, loss_bound=0.25, grace=0.03)
+    c = cfg(via="switch", deadline=0.5, loss_bound=0.25, grace=0.1)
     res = ok(run_workers(hub, c, xs))
     exact = np.sum(xs, axis=0, dtype=np.int32).reshape(10, 32)
     for r in range(N):
@@ -244,15 +244,15 @@ def test_via_switch_lost_blocks_are_zero_filled_after_the_deadline() -> None:
 
 
 def test_fast_retransmit_when_later_packets_overtake_a_lost_one() -> None:
-    # rank 0's first copy of packet 2 vanishes; the timer alone would take 2 s
+    # rank 0's first copy of packet 2 vanishes; its timer alone would take 5 s
     hub = Hub(
         [PsJob(3, N)],
         drop_if=lambda rank, h: rank == 0 and h["seq"] == 2 and not h["flags"] & fmt.Flag.RESEND,
     )
     xs = ints(10, 32 * 8)
     t0 = time.monotonic()
-    res = ok(run_workers(hub, cfg(rto=2.0, max_rto=2.0), xs))
-    assert time.monotonic() - t0 < 1.5
+    res = ok(run_workers(hub, cfg(rto=5.0, max_rto=5.0), xs))
+    assert time.monotonic() - t0 < 2.5  # the timer alone: 5 s
     for r in range(N):
         (out,), _ = res[r]
         assert np.array_equal(out, np.sum(xs, axis=0, dtype=np.int32))
