@@ -73,13 +73,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             "please report it with the program\n"
         )
         return 1
+    outputs: list[tuple[Path, bytes]] = [(out, prog.json_text().encode())]
+    for f in (args.p4runtime_files or "").split(","):
+        if f:
+            p = Path(f)
+            fmt = "json" if p.suffix == ".json" else "bin" if p.suffix == ".bin" else "txtpb"
+            outputs.append((p, prog.p4info_text(fmt)))
+    # all or nothing: write temporaries first, then rename them into place
+    temps: list[tuple[Path, Path]] = []
     try:
-        prog.write(out)
-        if args.p4runtime_files:
-            for f in args.p4runtime_files.split(","):
-                if f:
-                    prog.write(None, f)
+        for path, data in outputs:
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_bytes(data)
+            temps.append((tmp, path))
+        for tmp, path in temps:
+            tmp.replace(path)
     except OSError as e:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
         sys.stderr.write(f"inalab-p4c: error: cannot write output: {e}\n")
         return 1
     return 0

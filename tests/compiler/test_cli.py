@@ -73,3 +73,19 @@ def test_bad_input_exit_1_no_output(
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert "inalab-p4c" in capsys.readouterr().out
+
+
+def test_unwritable_p4info_leaves_no_json(repo_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "b.json"
+    rc = main(
+        [
+            "-o",
+            str(out),
+            "--p4runtime-files",
+            str(tmp_path / "nodir" / "b.txtpb"),
+            str(repo_root / "tests/p4/basic_fwd.p4"),
+        ]
+    )
+    assert rc == 1
+    assert not out.exists()
+    assert not list(tmp_path.glob("*.tmp"))
