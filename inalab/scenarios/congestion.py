@@ -5,9 +5,10 @@ produce results, so results are dropped. *Tail drop*: one FIFO per port at
 rate R, depth D; whatever arrives at a full queue is dropped. *Importance*:
 the P4 program classifies each packet by its DSCP (the block's gradient
 magnitude class, set by the worker) into ``standard_metadata.priority``; the
-switch runs 4 strict-priority queues per port (``--priority-queues 4``), each
-at R/4 and depth D, so a full low-importance queue drops only its own class
-and the same total rate serves the important blocks first (``--thresholds``
+switch runs 4 strict-priority queues per port (``--priority-queues 4``),
+each at R/4 and depth D (bmv2's traffic manager shapes each priority queue
+on its own), so a full low-importance queue drops only its own class and the
+same total rate serves the important blocks first (``--thresholds``
 adds the program's per-class egress drop thresholds). The gradient has
 layers of very different magnitude. After the round's deadline a worker gives
 up what is still missing (zero-filled).
@@ -45,16 +46,22 @@ COLUMNS = [
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--values", type=int, default=3200, help="float32 values (3200)")
+    p.add_argument("--values", type=int, default=6400, help="values (6400)")
     p.add_argument(
         "--slots",
         type=int,
         default=512,
         help="window (512: every packet of the round may be in flight at once)",
     )
-    p.add_argument("--queue-rate", type=int, default=200, help="packets/s per port (200)")
+    p.add_argument("--queue-rate", type=int, default=100, help="packets/s per port (100)")
     p.add_argument("--queue-depth", type=int, default=16, help="packets per queue (16)")
     p.add_argument("--deadline", type=float, default=1.5, help="seconds per round (1.5)")
+    p.add_argument(
+        "--dtype",
+        choices=("float32", "int32"),
+        default="int32",
+        help="int32 (default): one packet per block; float32 adds the exponent packet",
+    )
     p.add_argument(
         "--thresholds",
         action="store_true",
@@ -80,7 +87,7 @@ def row(policy: str, trial: int, r: JobResult, drops: int) -> dict[str, Any]:
         "policy": policy,
         "trial": trial,
         "delivered_mass": r.delivered_mass,
-        "delivered_blocks": (r.blocks - r.missing) / r.blocks if r.blocks else 0.0,
+        "delivered_blocks": r.delivered_blocks,
         "exact_fraction": r.exact_fraction,
         "queue_drops": drops,
         "time_s": r.elapsed,
@@ -123,6 +130,7 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
                 spec = JobSpec(
                     tb.new_rack_job(workers, slots=args.slots), workers, tb.ip(ps), values=values,
                     ps_host=ps, seed=opts.seed + trial, profile="layered", loss_bound=0.9,
+                    dtype=args.dtype,
                     deadline=deadline, timeout=deadline * 4 + 30, extra={"ecn": False},
                     slots=args.slots,
                 )  # fmt: skip

@@ -99,7 +99,10 @@ class JobSpec:
         scale = np.repeat(10.0 ** shared.uniform(-3.0, 0.0, blocks), self.lanes)[: self.values]
         for r in range(self.n):
             rng = np.random.default_rng([self.seed, self.job_id, r])
-            if self.dtype == "int32":
+            if self.dtype == "int32" and self.profile == "layered":
+                g = rng.standard_normal(self.values) * scale * 2.0**20
+                out.append(np.rint(g).astype(np.int32))
+            elif self.dtype == "int32":
                 out.append(rng.integers(-(2**20), 2**20, self.values, dtype=np.int32))
             else:
                 x = rng.standard_normal(self.values)
@@ -128,8 +131,9 @@ class JobResult:
     packets_sent: int  # sum over ranks
     correct: bool  # every rank's output equals the numpy sum (within the quantization bound)
     max_error: float
-    delivered_mass: float  # sum |g| of blocks that arrived (not zero-filled) / total sum |g|
+    delivered_mass: float  # sum |g| of blocks that arrived (not zero-filled) / total, rank mean
     matching_fraction: float  # blocks equal to the sum (within the bound), worst rank
+    delivered_blocks: float  # fraction of blocks not zero-filled, rank mean
     rounds: list[dict[str, Any]]  # per rank, per round: the worker's JSON stats
     ps_counters: dict[str, Any] | None = None
 
@@ -201,6 +205,15 @@ def delivered_mass(spec: JobSpec, xs: list[npt.NDArray[Any]], out: npt.NDArray[A
     got = np.pad(np.abs(out.astype(np.float64)), (0, pad)).reshape(blocks, k).max(axis=1) > 0
     total = float(mass_b.sum())
     return float(mass_b[got].sum()) / total if total > 0 else 1.0
+
+
+def delivered_fraction(spec: JobSpec, out: npt.NDArray[Any]) -> float:
+    """Fraction of blocks of the output that are not all zero."""
+    k = spec.lanes
+    blocks = -(-spec.values // k)
+    pad = blocks * k - spec.values
+    got = np.pad(np.abs(out.astype(np.float64)), (0, pad)).reshape(blocks, k).max(axis=1) > 0
+    return float(np.mean(got))
 
 
 class RunningJob:
@@ -302,7 +315,8 @@ class RunningJob:
             packets_sent=sum(x["packets_sent"] for x in last),
             correct=all(c for c, _ in checks),
             max_error=max(e for _, e in checks),
-            delivered_mass=min(delivered_mass(s, self.xs, o) for o in results),
+            delivered_mass=float(np.mean([delivered_mass(s, self.xs, o) for o in results])),
+            delivered_blocks=float(np.mean([delivered_fraction(s, o) for o in results])),
             matching_fraction=min(float(np.mean(block_matches(s, self.xs, o))) for o in results),
             rounds=[x for st in stats for x in st],
             ps_counters=ps_counters,

@@ -176,5 +176,5 @@ def run_ring_job(net: Any, spec: Any, workdir: Any, ips: Sequence[str]) -> Any:
         elapsed=elapsed, goodput=spec.values / elapsed if elapsed > 0 else 0.0,
         blocks=blocks, exact=blocks, partial=0, missing=0, retransmissions=0,
         packets_sent=0, correct=max(errs) <= 1e-5 * scale, max_error=max(errs),
-        delivered_mass=1.0, matching_fraction=1.0, rounds=stats,
+        delivered_mass=1.0, matching_fraction=1.0, delivered_blocks=1.0, rounds=stats,
     )  # fmt: skip

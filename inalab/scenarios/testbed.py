@@ -48,6 +48,15 @@ def build_program(
     info = build_dir / f"{name}.p4info.txtpb"
     dflags = [f"-D{k}={v}" for k, v in (defines or {}).items()]
     p4c = p4c if p4c is not None else os.environ.get("P4C", "")
+    stamp = build_dir / f".{name}.built-by"
+    how = " ".join([Path(p4c).name if p4c else "inalab", *dflags])
+    if (
+        out.is_file()
+        and stamp.is_file()
+        and stamp.read_text() == how
+        and out.stat().st_mtime >= max(f.stat().st_mtime for f in P4SRC.rglob("*.p4"))
+    ):
+        return out  # up to date (as make would decide), built the same way
     if p4c and Path(p4c).name == "p4c-bm2-ss":
         if shutil.which(p4c) is None:
             raise ScenarioError(f"P4C={p4c}: not found on PATH (unset P4C to use inalab-p4c)")
@@ -58,6 +67,7 @@ def build_program(
         )  # fmt: skip
         if r.returncode != 0:
             raise ScenarioError(f"{p4c} failed on {src}:\n{r.stderr.strip()}")
+        stamp.write_text(how)
         return out
     from inalab.compiler import compile_file
     from inalab.compiler.errors import CompileError
@@ -68,6 +78,7 @@ def build_program(
         )
     except CompileError as e:
         raise ScenarioError(f"compiling {src}: {e}") from None
+    stamp.write_text(how)
     return out
 
 

@@ -1,0 +1,146 @@
+"""Every scenario in its quick configuration, as a user runs it; the JSON it
+writes is checked for sane values, not only for existing (root, Mininet)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import leftovers
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from inalab.scenarios.testbed import build_program
+
+    build = tmp_path_factory.mktemp("build")
+    build_program(build)
+    return build
+
+
+def scenario(name: str, tmp_path: Path, build: Path, net_args: list[str], *extra: str) -> Any:
+    out = tmp_path / "results"
+    r = subprocess.run(
+        [sys.executable, "-m", "inalab.scenarios", name, "--quick", "--out", str(out),
+         "--build", str(build), *net_args, *extra],
+        cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "results:" in r.stdout
+    assert leftovers() == []
+    doc = json.loads((out / f"{name}.json").read_text())
+    assert doc["scenario"] == name and doc["quick"] is True
+    pngs = list(out.glob(f"{name}*.png"))
+    assert pngs and all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
+    return doc
+
+
+@pytest.mark.mininet
+def test_allreduce_ina_ps_and_ring_are_exact_and_below_line_rate(
+    tmp_path: Path, build_dir: Path, net_args: list[str], require_root: None
+) -> None:
+    doc = scenario("allreduce", tmp_path, build_dir, net_args)
+    rows = doc["rows"]
+    assert sorted(r["method"] for r in rows) == ["ina", "ps", "ring"]
+    for r in rows:
+        assert r["correct"] is True, r
+        assert r["exact_fraction"] == 1.0, r
+        assert 0 < r["goodput"] < doc["line_rate"], r
+        assert r["time_s"] > 0
+
+
+@pytest.mark.mininet
+def test_loss_sweep_exact_without_loss_and_degrading_with_it(
+    tmp_path: Path, build_dir: Path, net_args: list[str], require_root: None
+) -> None:
+    doc = scenario("loss", tmp_path, build_dir, net_args)
+    for method in ("ina", "ps"):
+        rows = sorted((r for r in doc["rows"] if r["method"] == method), key=lambda r: r["loss"])
+        assert [r["loss"] for r in rows] == [0.0, 0.1, 0.3]
+        assert rows[0]["exact_fraction"] == 1.0 and rows[0]["matching_fraction"] == 1.0
+        not_exact = [1 - r["exact_fraction"] for r in rows]
+        assert not_exact[0] < not_exact[1] < not_exact[2], (method, not_exact)
+        for r in rows:
+            total = r["exact_fraction"] + r["partial_fraction"] + r["missing_fraction"]
+            assert total == pytest.approx(1.0)
+            # (not: matching >= exact. Under loss a float32 block can complete
+            # with count n and still be wrong: docs/scenarios.md, loss.)
+        assert rows[2]["time_s"] > rows[0]["time_s"]
+    ps = {r["loss"]: r for r in doc["rows"] if r["method"] == "ps"}
+    # the PS closes slots with what arrived: partial aggregates rise with loss
+    assert ps[0.0]["partial_fraction"] == 0 < ps[0.3]["partial_fraction"]
+    ina = [r for r in doc["rows"] if r["method"] == "ina"]
+    assert all(r["partial_fraction"] == 0 for r in ina)  # the switch path zero-fills
+
+
+@pytest.mark.mininet
+def test_importance_aware_dropping_keeps_more_gradient_mass(
+    tmp_path: Path, build_dir: Path, net_args: list[str], require_root: None
+) -> None:
+    doc = scenario("congestion", tmp_path, build_dir, net_args)
+    mass = doc["mean_delivered_mass"]
+    assert mass["importance"] > mass["tail-drop"], mass
+    for r in doc["rows"]:
+        assert r["queue_drops"] > 0, r  # the queues really were congested
+        assert 0 < r["delivered_mass"] <= 1
+        assert r["correct_blocks"] <= r["delivered_blocks"] + 1e-9
+    imp = [r for r in doc["rows"] if r["policy"] == "importance"]
+    # more mass per delivered block: the blocks that got through are the large ones
+    assert all(r["delivered_mass"] > r["delivered_blocks"] for r in imp), imp
+
+
+@pytest.mark.mininet
+def test_jobs_without_memory_fall_back_to_the_ps_exactly(
+    tmp_path: Path, build_dir: Path, net_args: list[str], require_root: None
+) -> None:
+    doc = scenario("fallback", tmp_path, build_dir, net_args)
+    rows = doc["rows"]
+    assert [(r["regions"], r["in_switch"], r["at_ps"]) for r in rows] == [
+        (2, 2, 0), (1, 1, 1), (0, 0, 2),
+    ]  # fmt: skip
+    for r in rows:
+        assert r["correct"] is True
+        assert all(j["correct"] and j["time_s"] > 0 for j in r["jobs"])
+        assert [j["via"] for j in r["jobs"]].count("ps") == r["at_ps"]
+
+
+@pytest.mark.mininet
+def test_two_level_aggregation_is_exact_across_racks(
+    tmp_path: Path, build_dir: Path, net_args: list[str], require_root: None
+) -> None:
+    doc = scenario("two_level", tmp_path, build_dir, net_args)
+    rows = {r["method"]: r for r in doc["rows"]}
+    ina, ps = rows["two-level INA"], rows["PS"]
+    assert ina["correct"] and ps["correct"]
+    assert ina["exact_fraction"] == ps["exact_fraction"] == 1.0
+    # the core aggregates one partial per rack and packet: racks x packets
+    assert ina["core_contributions"] == 2 * ina["packets_per_worker"], ina
+    assert ps["core_contributions"] == 0
+
+
+def test_scenario_command_line_errors_are_one_line() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "inalab.scenarios", "loss", "--losses", "0,1.5"],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 1
+    assert r.stderr.strip().splitlines() == [
+        "python -m inalab.scenarios loss: error: --losses [0.0, 1.5]: each must be in [0, 1)"
+    ]
+    r = subprocess.run(
+        [sys.executable, "-m", "inalab.scenarios", "nosuch"],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 2 and "unknown scenario 'nosuch'" in r.stderr
+    r = subprocess.run(
+        [sys.executable, "-m", "inalab.scenarios", "allreduce", "--help"],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 0 and "--quick" in r.stdout
