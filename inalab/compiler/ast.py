@@ -151,6 +151,11 @@ class DontCare(Expr):
 
 
 @dataclass(frozen=True)
+class InvalidHeader(Expr):
+    """``{#}``: the invalid header (assignable to a header or a header union)."""
+
+
+@dataclass(frozen=True)
 class DefaultKey(Expr):
     pass
 

@@ -669,10 +669,7 @@ class AstBuilder(Transformer[Token, A.Program]):
 
     @v_args(meta=True)
     def invalid_expr(self, meta: Any, c: list[Any]) -> A.Expr:
-        raise CompileError(
-            "unsupported construct: {#} (invalid header expression)",
-            self.pp.loc(meta.line, meta.column),
-        )
+        return A.InvalidHeader(**self._loc(meta))
 
     @v_args(meta=True)
     def ternary_expr(self, meta: Any, c: list[Any]) -> A.Expr:

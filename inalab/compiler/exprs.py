@@ -198,6 +198,8 @@ class ExprLowering:
             return Val({"type": "list"}, StringT(), "list", members=items)
         if isinstance(e, A.Call):
             return self.state.call_expr(e, scope, want)
+        if isinstance(e, A.InvalidHeader):
+            raise UnsupportedError("{#} other than as the right side of an assignment", e.loc)
         raise UnsupportedError(f"unsupported expression {type(e).__name__}", e.loc)
 
     def _type_member(self, e: A.TypeMember) -> Val:

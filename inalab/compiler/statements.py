@@ -259,6 +259,12 @@ class StatementLowering(LoweringState):
             )
             return
         lhs = self.ex.lower(lhs_e, scope)
+        if isinstance(rhs_e, A.InvalidHeader):
+            if lhs.kind not in ("header", "union"):
+                raise CompileError("{#} can only be assigned to a header or header union", s.loc)
+            for h in lhs.members.values() if lhs.kind == "union" else (lhs,):
+                self._emit({"op": "remove_header", "parameters": [h.json]}, s)
+            return
         if lhs.kind == "field":
             rhs = self.ex.coerce(self.ex.lower(rhs_e, scope, lhs.type), lhs.type, s)
             if isinstance(lhs.type, VarbitT):
