@@ -170,6 +170,22 @@ class FabricProgrammer:
             return mac_int(self.topo.host(peer).mac)
         return mac_int(self.topo.switch(peer).router_mac or "02:00:00:00:00:fe")
 
+    def route(self, sw: str, match: str, ports: Sequence[int]) -> None:
+        """An ``ipv4_lpm`` entry: one next hop, or an ECMP group over ``ports``."""
+        c = self.controls[sw]
+        members = [self._member(sw, p, self._peer_mac(sw, p)) for p in ports]
+        if len(members) == 1:
+            c.call(f"table_indirect_add {FWD}.ipv4_lpm {match} => {members[0]}")
+            return
+        out = c.call(f"act_prof_create_group {FWD}.ecmp_selector")
+        m = re.search(r"handle (\d+)", out)
+        if not m:
+            raise ProgrammingError(f"switch {sw}: no group handle in {out!r}")
+        grp = int(m.group(1))
+        for mem in members:
+            c.call(f"act_prof_add_member_to_group {FWD}.ecmp_selector {mem} {grp}")
+        c.call(f"table_indirect_add_with_group {FWD}.ipv4_lpm {match} => {grp}")
+
     def program_forwarding(self) -> None:
         """/32 routes to every host on every switch (ECMP groups where several
         ports lead there), result addresses on host ports, DSCP classes."""
@@ -177,20 +193,7 @@ class FabricProgrammer:
         for s in self.topo.switches:
             c = self.controls[s.name]
             for h in self.topo.hosts:
-                hops = next_hops(self.topo, s.name, h.name)
-                members = [self._member(s.name, p, self._peer_mac(s.name, p)) for p in hops]
-                match = f"{ip_of(h.ip)}/32"
-                if len(members) == 1:
-                    c.call(f"table_indirect_add {FWD}.ipv4_lpm {match} => {members[0]}")
-                else:
-                    out = c.call(f"act_prof_create_group {FWD}.ecmp_selector")
-                    m = re.search(r"handle (\d+)", out)
-                    if not m:
-                        raise ProgrammingError(f"switch {s.name}: no group handle in {out!r}")
-                    grp = int(m.group(1))
-                    for mem in members:
-                        c.call(f"act_prof_add_member_to_group {FWD}.ecmp_selector {mem} {grp}")
-                    c.call(f"table_indirect_add_with_group {FWD}.ipv4_lpm {match} => {grp}")
+                self.route(s.name, f"{ip_of(h.ip)}/32", next_hops(self.topo, s.name, h.name))
             for port, peer in sorted(self.topo.switch_ports(s.name).items()):
                 if peer.node in host_names:
                     h = self.topo.host(peer.node)

@@ -23,11 +23,14 @@ from inalab.scenarios.programming import (
     JobPlacement,
     SwitchControl,
     ip_int,
+    ip_of,
 )
 from inalab.topologies.errors import TopologiesError
 from inalab.topologies.spec import Topology
 
 REPO = Path(__file__).resolve().parents[2]
+# where leaves send partial aggregates when the PS is not behind the tier-1 switch
+UPSTREAM_ANYCAST = "10.255.255.1/32"
 P4SRC = REPO / "p4src"
 
 
@@ -84,6 +87,8 @@ def build_program(
 
 class Testbed:
     """Build, start and program a network; stop it (and everything) on exit."""
+
+    __test__ = False  # not a pytest test class, despite the name
 
     def __init__(
         self,
@@ -251,35 +256,48 @@ class Testbed:
         return job
 
     def place_two_level_job(self, job_id: int, workers: Sequence[str], *, slots: int) -> str:
-        """Leaves aggregate their racks (LEAF mode) and send partials to the
-        tier-1 switch, which aggregates the leaves. Returns the address the
-        workers send to (the PS's, routed through the spine)."""
+        """Leaves aggregate their racks (LEAF mode) and send partials up towards
+        the PS address; every tier-1 switch (one core, or each spine of a
+        leaf-spine fabric, where ECMP on (address, seq) sends one slot's
+        partials from all leaves to the same spine) aggregates the leaves.
+        Returns the address the workers send to (the PS's)."""
         by_leaf: dict[str, list[tuple[int, int]]] = {}
-        for bit, h in enumerate(workers):
+        for h in workers:
             sw, port = self.topo.attachment(h)
-            by_leaf.setdefault(sw, []).append((port, bit))
+            by_leaf.setdefault(sw, []).append((port, len(by_leaf.get(sw, []))))
         spines = [s.name for s in self.topo.switches if s.tier == 1]
-        if len(spines) != 1:
-            raise ScenarioError("two-level jobs need exactly one tier-1 switch (multi_rack)")
-        spine = spines[0]
-        ps = next(h for h in self.topo.hosts if h.role == "ps")
-        up = ip_int(ps.ip)
-        members = []
-        for leaf_bit, (leaf, ms) in enumerate(sorted(by_leaf.items())):
-            leaf_ms = tuple((p, i) for i, (p, _) in enumerate(ms))
+        if not spines:
+            raise ScenarioError("two-level jobs need a tier-1 switch (multi-rack, leaf-spine)")
+        ps = next((h for h in self.topo.hosts if h.role == "ps"), None)
+        if ps is None:
+            raise ScenarioError("two-level jobs send their partials towards the PS address")
+        if len(spines) == 1 and self.topo.attachment(ps.name)[0] == spines[0]:
+            up = ip_int(ps.ip)  # multi-rack: the PS hangs off the core
+        else:
+            # the PS sits in a rack: partials go to an address only the spines
+            # answer for, spread over them by the leaves' ECMP on (address, seq)
+            up = ip_int(UPSTREAM_ANYCAST)
+            for leaf in by_leaf:
+                uplinks = sorted(self.topo.port_towards(leaf, sp) for sp in spines)
+                self.programmer.route(leaf, f"{ip_of(UPSTREAM_ANYCAST)}/32", uplinks)
+        for leaf, ms in sorted(by_leaf.items()):
             self.programmer.place_job(
                 leaf,
                 JobPlacement(
-                    job_id=job_id, base=0, size=slots, members=leaf_ms, mcast_grp=job_id,
+                    job_id=job_id, base=0, size=slots, members=tuple(ms), mcast_grp=job_id,
                     mode=JobMode.LEAF, upstream_addr=up, index=job_id % 256,
                 ),
             )  # fmt: skip
-            members.append((self.topo.port_towards(spine, leaf), leaf_bit))
-        self.programmer.place_job(
-            spine,
-            JobPlacement(
-                job_id=job_id, base=0, size=slots, members=tuple(members), mcast_grp=job_id,
-                index=job_id % 256,
-            ),
-        )  # fmt: skip
+        for spine in spines:
+            members = tuple(
+                (self.topo.port_towards(spine, leaf), bit)
+                for bit, leaf in enumerate(sorted(by_leaf))
+            )
+            self.programmer.place_job(
+                spine,
+                JobPlacement(
+                    job_id=job_id, base=0, size=slots, members=members, mcast_grp=job_id,
+                    index=job_id % 256,
+                ),
+            )  # fmt: skip
         return self.ip(ps.name)
