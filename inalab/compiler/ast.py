@@ -218,7 +218,7 @@ class Return(Stmt):
 
 @dataclass(frozen=True)
 class SwitchCase(Node):
-    label: str | None  # None: default
+    label: Expr | None  # None: default; an action name (NameExpr) or a constant
     body: Block | None  # None: fall through
 
 

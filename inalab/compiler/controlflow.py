@@ -9,10 +9,10 @@ from typing import Any
 
 from . import ast as A
 from .errors import CompileError, UnsupportedError
-from .exprs import Scope, Val, as_bool, param_json
+from .exprs import Scope, Val, as_bool, hex_value, param_json
 from .externs import instantiate
 from .statements import StatementLowering
-from .typesys import BoolT, ExternT
+from .typesys import BitT, BoolT, EnumT, ExternT, type_name, width_of
 
 Json = dict[str, Any]
 Setter = Callable[[str | None], None]
@@ -386,18 +386,157 @@ class ControlFlowLowering(StatementLowering):
             and isinstance(e.expr.func, A.Member)
             and e.expr.func.name == "apply"
         ):
-            raise UnsupportedError("switch on something other than table.apply().action_run", s.loc)
+            return self._value_switch(s, scope, pl, ctl)
         tv = self.ex.lower(e.expr.func.expr, scope)
         t = self._table(tv, scope, pl)
+        return self._switch_cases(s, t, scope, pl, ctl)
+
+    def _value_switch(
+        self, s: A.Switch, scope: Scope, pl: Json, ctl: str
+    ) -> tuple[str | None, list[Setter]]:
+        """switch on a value, as p4c lowers it: the value goes into scalar switch_N_key, a
+        hidden table switch_N_table with const entries picks one empty action per case
+        (switch_N_case, switch_N_case_0, ...), and its action_run selects the case body."""
+        n = self._switch_count
+        self._switch_count += 1
+        v = self.ex.lower(s.expr, scope)
+        if not isinstance(v.type, BitT) and not (
+            isinstance(v.type, EnumT) and v.type.underlying is not None
+        ):
+            raise UnsupportedError(f"switch on a value of type {type_name(v.type)}", s.expr.loc)
+        key = self.inst.scalar(f"switch_{n}_key", v.type)
+        width = width_of(v.type)
+        # the assignment to the key, in a keyless table before the switch table
+        aname = self._synth_name(s.loc.line)
+        self.actions.append(
+            {
+                "name": aname,
+                "id": len(self.actions),
+                "runtime_data": [],
+                "primitives": [
+                    {
+                        "op": "assign",
+                        "parameters": [key.json, param_json(v)],
+                        "source_info": self._source_info(s),
+                    }
+                ],
+            }
+        )
+        self.action_ids[aname] = len(self.actions) - 1
+        self.action_info[aname] = {"params": [], "decl": None, "synth": True}
+        pre, pre_setters = self._keyless_table(f"tbl_{aname}", aname, [], s, pl)
+        # one empty action per case body (labels sharing a body share it), default last
+        case_actions: list[str] = []
+        bodies: list[tuple[str, A.SwitchCase]] = []
+        entries: list[Json] = []
+        default_action: str | None = None
+        waiting: list[A.Expr | None] = []
+        for case in s.cases:
+            waiting.append(case.label)
+            if case.body is None:
+                continue
+            act = (
+                f"switch_{n}_case"
+                if not case_actions
+                else (f"switch_{n}_case_{len(case_actions) - 1}")
+            )
+            case_actions.append(act)
+            self.actions.append(
+                {"name": act, "id": len(self.actions), "runtime_data": [], "primitives": []}
+            )
+            self.action_ids[act] = len(self.actions) - 1
+            self.action_info[act] = {"params": [], "decl": None, "synth": True}
+            bodies.append((act, case))
+            for label in waiting:
+                if label is None:
+                    default_action = act
+                    continue
+                c = self.ex.lower(label, scope, v.type)
+                if c.kind != "const":
+                    raise CompileError("switch case labels must be constants", label.loc)
+                entries.append(
+                    {
+                        "source_info": self._source_info(case),
+                        "match_key": [
+                            {"match_type": "exact", "key": hex_value(c.const or 0, width)}
+                        ],
+                        "action_entry": {"action_id": self.action_ids[act], "action_data": []},
+                        "priority": len(entries) + 1,
+                    }
+                )
+            waiting = []
+        if default_action is None:
+            default_action = (
+                f"switch_{n}_case_{len(case_actions) - 1}" if case_actions else (f"switch_{n}_case")
+            )
+            case_actions.append(default_action)
+            self.actions.append(
+                {
+                    "name": default_action,
+                    "id": len(self.actions),
+                    "runtime_data": [],
+                    "primitives": [],
+                }
+            )
+            self.action_ids[default_action] = len(self.actions) - 1
+            self.action_info[default_action] = {"params": [], "decl": None, "synth": True}
+        t: Json = {
+            "name": f"switch_{n}_table",
+            "id": self.table_count,
+            "source_info": self._source_info(s),
+            "key": [{"match_type": "exact", "target": key.json["value"], "mask": None}],
+            "match_type": "exact",
+            "type": "simple",
+            "max_size": max(len(entries), 1),
+            "with_counters": False,
+            "support_timeout": False,
+            "direct_meters": None,
+            "action_ids": [self.action_ids[a] for a in case_actions],
+            "actions": case_actions,
+            "base_default_next": None,
+            "next_tables": dict.fromkeys(case_actions),
+            "default_entry": {
+                "action_id": self.action_ids[default_action],
+                "action_const": True,
+                "action_data": [],
+                "action_entry_const": True,
+            },
+            "entries": entries,
+        }
+        self.table_count += 1
+        pl["tables"].append(t)
+        for f in pre_setters:
+            f(t["name"])
+        pending: list[Setter] = [_setter(t, "base_default_next")]
+        for act, case in bodies:
+            assert case.body is not None
+            be, bp = self._seq(case.body.stmts, scope.child(), pl, ctl)
+            t["next_tables"][act] = be
+            pending += bp
+            if be is None:
+                (self._returns[-1] if self._seq_returned else pending).append(
+                    _setter(t["next_tables"], act)
+                )
+        if default_action not in {a for a, _ in bodies}:
+            pending.append(_setter(t["next_tables"], default_action))
+        return pre, pending
+
+    def _switch_cases(
+        self, s: A.Switch, t: Json, scope: Scope, pl: Json, ctl: str
+    ) -> tuple[str | None, list[Setter]]:
         short = {a.split(".")[-1]: a for a in t["actions"]}
         pending: list[Setter] = [_setter(t, "base_default_next")]
         covered: dict[str, tuple[str | None, bool]] = {}
         waiting: list[str | None] = []
         default_entry: tuple[str | None, bool] | None = None
         for case in s.cases:
-            label = case.label
-            if label is not None and label not in short:
-                raise CompileError(f"{label}: not an action of table {t['name']}", case.loc)
+            label = case.label.name if isinstance(case.label, A.NameExpr) else case.label
+            if label is not None and (not isinstance(label, str) or label not in short):
+                raise CompileError(
+                    f"{getattr(case.label, 'frag', '') or label}: not an action of table "
+                    f"{t['name']}",
+                    case.loc,
+                )
             waiting.append(label)
             if case.body is None:
                 continue

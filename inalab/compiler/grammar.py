@@ -180,7 +180,7 @@ if_statement: "if" "(" expr ")" statement
 switch_statement: "switch" "(" expr ")" "{" switch_case* "}"
 switch_case: switch_label ":" block
     | switch_label ":" -> fallthrough_case
-?switch_label: name | "default" -> default_label
+?switch_label: expr | "default" -> default_label
 ?lvalue: IDENT -> name_expr
     | "." IDENT -> name_expr
     | KW_TYPE -> name_expr

@@ -40,6 +40,7 @@ class LoweringState:
     prog_tag: str
     _returns: list[list[Setter]]
     _seq_returned: bool
+    _switch_count: int
 
     def _source_info(self, node: A.Node) -> Json:
         return {
