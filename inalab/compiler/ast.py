@@ -402,6 +402,7 @@ class TableProperty(Node):
     name: str
     value: Expr
     const: bool = False
+    annotations: tuple[Annotation, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -503,7 +503,8 @@ class AstBuilder(Transformer[Token, A.Program]):
     def table_property(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
         const = any(isinstance(x, Token) and x.type == "CONST" for x in c)
         rest = [x for x in c if not isinstance(x, (Token, A.Annotation))]
-        return ("prop", A.TableProperty(rest[0], rest[1], const, **self._loc(meta)))
+        annos = tuple(x for x in c if isinstance(x, A.Annotation))
+        return ("prop", A.TableProperty(rest[0], rest[1], const, annos, **self._loc(meta)))
 
     @v_args(meta=True)
     def table_decl(self, meta: Any, c: list[Any]) -> A.TableDecl:

@@ -7,7 +7,8 @@ from typing import Any
 from . import ast as A
 from .errors import CompileError, UnsupportedError
 from .exprs import Scope, Val, hex_value
-from .typesys import BitT, BoolT, width_of
+from .externs import instantiate
+from .typesys import BitT, BoolT, ExternT, width_of
 
 Json = dict[str, Any]
 _KINDS = {"exact", "lpm", "ternary", "range", "optional", "selector"}
@@ -118,8 +119,28 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
             if pv is None:
                 raise CompileError(f"{iv.name}: declaration not found", iv.loc)
             profile = pv.name
+        elif isinstance(iv, A.CtorCall) and isinstance(iv.type, A.NamedTypeRef):
+            # inline instance: named by the property's @name (as given), else after the table
+            given = next(
+                (
+                    str(a.args[0].value)
+                    for a in impl.annotations
+                    if a.name == "name" and a.args and isinstance(a.args[0], A.StrLit)
+                ),
+                None,
+            )
+            profile = given.lstrip(".") if given else f"{fq}_{iv.type.name}"
+            if profile not in low.objs.info:
+                ext_t = low.env.resolve(iv.type)
+                if not isinstance(ext_t, ExternT):
+                    raise CompileError(
+                        "implementation must be an action profile or selector", iv.loc
+                    )
+                decl = A.Instantiation(profile, iv.type, iv.args, loc=iv.loc)
+                args = [low.ex.lower(a, scope) for a in iv.args]
+                instantiate(low.objs, decl, profile, ext_t, args)
         else:
-            raise UnsupportedError("inline action profile/selector instantiation", iv.loc)
+            raise CompileError("implementation must name an action profile or selector", iv.loc)
         info = low.objs.info.get(profile, {})
         kind = info.get("kind")
         if kind not in ("action_profile", "action_selector"):

@@ -179,7 +179,7 @@ def test_control_plane_features() -> None:
     ecmp = tables["FIngress.ecmp"]
     assert ecmp["type"] == "indirect_ws" and ecmp["action_profile"] == "FIngress.ecmp_selector"
     assert [k["target"] for k in ecmp["key"]] == [["ipv4", "dst"]]
-    (profile,) = ingress["action_profiles"]
+    profile = next(p for p in ingress["action_profiles"] if p["name"] == "FIngress.ecmp_selector")
     assert profile["selector"] == {
         "algo": "crc16",
         "input": [
@@ -208,8 +208,10 @@ def test_control_plane_features() -> None:
     assert {c.preamble.name for c in info.controller_packet_metadata} == {"packet_in", "packet_out"}
     set_nhop = next(a for a in info.actions if a.preamble.name == "FIngress.set_nhop")
     assert set_nhop.preamble.id == 0x01000123  # @id honoured
-    (ap,) = info.action_profiles
+    ap = next(a for a in info.action_profiles if a.preamble.name == "FIngress.ecmp_selector")
     assert ap.with_selector and ap.size == 1024
+    inline = next(a for a in info.action_profiles if a.preamble.name == "wcmp_selector")
+    assert inline.with_selector and inline.size == 64  # inline, named by @name
     assert info.digests[0].type_spec.struct.name == "learn_t"
     assert "learn_t" in info.type_info.structs
     assert info.value_sets[0].size == 4

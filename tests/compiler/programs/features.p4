@@ -88,6 +88,12 @@ control FIngress(inout headers_t hdr, inout meta_t meta, inout standard_metadata
         implementation = ecmp_selector;
     }
 
+    table wcmp {
+        key = { hdr.ipv4.src: exact; hdr.ipv4.dst: selector; }
+        actions = { set_ecmp_port; }
+        @name("wcmp_selector") implementation = action_selector(HashAlgorithm.crc32, 32w64, 32w8);
+    }
+
     action learn() {
         digest<learn_t>(1, { hdr.ethernet.src, sm.ingress_port });
     }
@@ -109,6 +115,7 @@ control FIngress(inout headers_t hdr, inout meta_t meta, inout standard_metadata
         if (hdr.ipv4.isValid()) {
             if (!ipv4_route.apply().hit) {
                 ecmp.apply();
+                wcmp.apply();
             }
         }
         if (sm.egress_spec == 0) {
