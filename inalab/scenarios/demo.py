@@ -18,10 +18,10 @@ from typing import Any
 
 from inalab.scenarios.common import run_guarded
 from inalab.scenarios.errors import ScenarioError
-from inalab.scenarios.jobs import JobResult, JobSpec, run_job
+from inalab.scenarios.jobs import JobResult, run_job
 from inalab.scenarios.results import format_table
 from inalab.scenarios.testbed import Testbed
-from inalab.scenarios.topos import make_topology, ps_name, worker_names
+from inalab.scenarios.topos import make_topology, worker_names
 
 PROG = "make run"
 COLUMNS = [
@@ -60,27 +60,26 @@ def result_row(r: JobResult) -> dict[str, Any]:
 class Session:
     """The demo's testbed and the jobs run on it (for the CLI commands)."""
 
-    def __init__(self, tb: Testbed, slots: int, values: int, seed: int) -> None:
+    def __init__(self, tb: Testbed, values: int, seed: int) -> None:
         self.tb = tb
-        self.slots = slots
         self.values = values
         self.seed = seed
+        self.next_job = 1
         self.results: list[JobResult] = []
 
     def aggregate(self, hosts: Sequence[str], values: int | None = None) -> JobResult:
-        """Run an allreduce among ``hosts`` through the switch (a job per host set)."""
-        job = self.tb.new_rack_job(hosts, slots=self.slots)
-        ps = ps_name(self.tb.topo)
-        spec = JobSpec(
-            job,
-            tuple(hosts),
-            self.tb.ip(ps),
-            values=values or self.values,
-            slots=self.slots,
-            seed=self.seed + len(self.results),
-            ps_host=ps,
+        """Run an allreduce among ``hosts``: the controller admits a job (switch
+        memory, or the PS when there is none left), the workers run, the job
+        leaves and its memory is freed."""
+        job = self.next_job
+        self.next_job += 1
+        spec, _ = self.tb.controller_job(
+            job, hosts, values or self.values, seed=self.seed + len(self.results)
         )
-        r = run_job(self.tb.net, spec, self.tb.workdir)
+        try:
+            r = run_job(self.tb.net, spec, self.tb.workdir)
+        finally:
+            self.tb.finish_job(job)
         self.results.append(r)
         return r
 
@@ -142,13 +141,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("--workers", type=int, default=4, help="workers (default 4)")
     p.add_argument("--values", type=int, default=100_000, help="float32 values (default 1e5)")
-    p.add_argument("--slots", type=int, default=64, help="aggregator slots of the job")
     p.add_argument("--program", help="compiled ina.json (default: compile p4src/ina.p4)")
     p.add_argument("--build", default="build")
     p.add_argument("--logs", default="logs")
     p.add_argument("--pcaps", default="pcaps", help="pcap directory ('' for none)")
     p.add_argument("--results", default="results", help="job inputs/outputs")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--policy",
+        default="first-fit",
+        help="controller allocation policy (static, first-fit, fair-share, best-effort)",
+    )
     p.add_argument("--prefix", default="", help="prefix node names")
     p.add_argument("--grpc-base", type=int, default=50051)
     p.add_argument("--thrift-base", type=int, default=9090)
@@ -176,10 +179,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             program=program,
             thrift_base_port=args.thrift_base,
             seed=args.seed,
+            control="controller",
+            policy=args.policy,
         )
-        print(f"starting {topo.description} ({tb.kind or 'inalab-switch'})", flush=True)
+        print(f"starting {topo.description} ({tb.kind or 'inalab-switch'}, "
+              f"controller policy {args.policy})", flush=True)  # fmt: skip
         with tb:
-            session = Session(tb, args.slots, args.values, args.seed)
+            session = Session(tb, args.values, args.seed)
             print(f"allreduce: {args.workers} workers x {args.values} float32 values "
                   "through the switch", flush=True)  # fmt: skip
             r = session.aggregate(worker_names(topo))

@@ -18,6 +18,7 @@ from typing import Any
 
 from inalab.protocol.constants import JobMode
 from inalab.scenarios.errors import ScenarioError
+from inalab.scenarios.jobs import JobSpec
 from inalab.scenarios.programming import (
     FabricProgrammer,
     JobPlacement,
@@ -29,6 +30,8 @@ from inalab.topologies.errors import TopologiesError
 from inalab.topologies.spec import Topology
 
 REPO = Path(__file__).resolve().parents[2]
+# JobConfig keys a scenario may hand the controller for every worker
+WORKER_KEYS = ("timeout", "rto", "deadline", "loss_bound", "paths", "ecn", "grace")
 # where leaves send partial aggregates when the PS is not behind the tier-1 switch
 UPSTREAM_ANYCAST = "10.255.255.1/32"
 P4SRC = REPO / "p4src"
@@ -85,6 +88,10 @@ def build_program(
     return out
 
 
+def ps_name_of(topo: Topology) -> str:
+    return next((h.name for h in topo.hosts if h.role == "ps"), "ps")
+
+
 class Testbed:
     """Build, start and program a network; stop it (and everything) on exit."""
 
@@ -105,7 +112,17 @@ class Testbed:
         log_level: str = "warn",
         thrift_base_port: int = 9090,
         program: Path | None = None,
+        control: str = "cli",
+        policy: str = "first-fit",
+        on_full: str = "ps",
     ) -> None:
+        """``control``: "cli" programs the switches with :mod:`programming`
+        (runtime channel; the scenarios that also set drop simulators, queue
+        thresholds or impairments), "controller" with ``inalab.controller``
+        (P4Runtime: pipeline push, network, jobs by allocation ``policy``; a
+        job that finds no memory goes to the PS when ``on_full`` is "ps")."""
+        if control not in ("cli", "controller"):
+            raise ScenarioError(f"control {control!r}: cli or controller")
         self.topo = topo
         self.workdir = Path(workdir)
         self.build_dir = Path(build_dir)
@@ -122,6 +139,11 @@ class Testbed:
         self.net: Any = None
         self.controls: dict[str, SwitchControl] = {}
         self.fabric: FabricProgrammer | None = None
+        self.control = control
+        self.policy = policy
+        self.on_full = on_full
+        self.manager: Any = None  # inalab.controller.jobs.JobManager with control="controller"
+        self._ctl_fabric: Any = None
         self.slots = self.defines.get("INA_SLOTS", 1024)
         self._next_job = 1
         self._next_base = 0
@@ -161,7 +183,10 @@ class Testbed:
             for s in self.topo.switches:
                 self.controls[s.name] = SwitchControl(s.name, self.net.thrift_port(s.name), kind)
             self.fabric = FabricProgrammer(self.topo, self.controls)
-            self.fabric.program_forwarding()
+            if self.control == "controller":
+                self._start_controller(program)
+            else:
+                self.fabric.program_forwarding()
         except BaseException:
             self.stop()
             raise
@@ -180,7 +205,58 @@ class Testbed:
                 f"net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.{iface}.rp_filter=0"
             )
 
+    def _start_controller(self, program: Path) -> None:
+        from inalab.controller.errors import ControllerError
+        from inalab.controller.fabric import Fabric, Pipeline
+        from inalab.controller.jobs import JobManager
+        from inalab.controller.policies import make_policy
+
+        p4info = program.with_name(program.name.removesuffix(".json") + ".p4info.txtpb")
+        try:
+            self._ctl_fabric = Fabric(self.topo, Pipeline.load(program, p4info))
+            self._ctl_fabric.connect_all()
+            self.manager = JobManager(
+                self._ctl_fabric, make_policy(self.policy), on_full=self.on_full
+            )
+        except ControllerError as e:
+            raise ScenarioError(f"controller: {e}") from None
+
+    def controller_job(
+        self, job_id: int, workers: Sequence[str], values: int, **kw: Any
+    ) -> tuple[JobSpec, dict[str, Any]]:
+        """Register a job with the controller; the JobSpec its member config says
+        (switch or PS, server, slots, group) and the controller's summary."""
+        from inalab.controller.errors import ControllerError
+        from inalab.controller.requests import JobRequest
+
+        if self.manager is None:
+            raise ScenarioError("controller_job needs Testbed(control='controller')")
+        worker = {k: kw.pop(k) for k in list(kw) if k in WORKER_KEYS}
+        try:
+            summary = self.manager.register(
+                JobRequest(job_id, tuple(workers), size=values, worker=worker)
+            )
+            cfg = dict(self.manager.member_config(job_id, 0)["config"])
+        except ControllerError as e:
+            raise ScenarioError(f"controller: {e}") from None
+        server = str(cfg.pop("server")).split(":")[0]
+        via, slots = cfg.pop("via"), cfg.pop("slots")
+        extra = {k: v for k, v in cfg.items() if k not in ("job_id", "rank", "n_workers", "lanes")}
+        ps = ps_name_of(self.topo)
+        spec = JobSpec(job_id, tuple(workers), server, values=values, via=via, slots=slots,
+                       ps_host=ps, extra=extra, **kw)  # fmt: skip
+        return spec, dict(summary)
+
+    def finish_job(self, job_id: int) -> None:
+        if self.manager is not None:
+            self.manager.finish(job_id)
+
     def stop(self) -> None:
+        if self._ctl_fabric is not None:
+            with contextlib.suppress(Exception):
+                self._ctl_fabric.close()
+            self._ctl_fabric = None
+            self.manager = None
         for c in self.controls.values():
             c.close()
         self.controls.clear()
