@@ -33,6 +33,17 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=None,
         help="comma-separated P4Info outputs; format by extension (.txt/.txtpb, .json, .bin)",
     )
+    p.add_argument(
+        "--p4runtime-file",
+        default=None,
+        help="(older p4c spelling) one P4Info output; format from --p4runtime-format",
+    )
+    p.add_argument(
+        "--p4runtime-format",
+        choices=("text", "json", "binary"),
+        default="text",
+        help="format for --p4runtime-file (default text)",
+    )
     p.add_argument("-I", dest="includes", action="append", default=[], help="include directory")
     p.add_argument("-D", dest="defines", action="append", default=[], help="define NAME[=VALUE]")
     p.add_argument("--version", action="store_true", help="print the version and exit")
@@ -49,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if args.arch != "v1model":
         sys.stderr.write(f"inalab-p4c: error: unsupported --arch {args.arch} (only v1model)\n")
+        return 1
+    if args.target != "bmv2":
+        sys.stderr.write(f"inalab-p4c: error: unsupported --target {args.target} (only bmv2)\n")
         return 1
     if args.std not in ("p4-16", "p416"):
         sys.stderr.write(f"inalab-p4c: error: unsupported --std {args.std} (only p4-16)\n")
@@ -79,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             p = Path(f)
             fmt = "json" if p.suffix == ".json" else "bin" if p.suffix == ".bin" else "txtpb"
             outputs.append((p, prog.p4info_text(fmt)))
+    if args.p4runtime_file:
+        fmt = {"text": "txtpb", "json": "json", "binary": "bin"}[args.p4runtime_format]
+        outputs.append((Path(args.p4runtime_file), prog.p4info_text(fmt)))
     # all or nothing: write temporaries first, then rename them into place
     temps: list[tuple[Path, Path]] = []
     try:

@@ -89,3 +89,23 @@ def test_unwritable_p4info_leaves_no_json(repo_root: Path, tmp_path: Path) -> No
     assert rc == 1
     assert not out.exists()
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_older_p4runtime_file_flags(repo_root: Path, tmp_path: Path) -> None:
+    info = tmp_path / "b.p4info"
+    rc = main(
+        [
+            "-o",
+            str(tmp_path / "b.json"),
+            "--p4runtime-file",
+            str(info),
+            "--p4runtime-format",
+            "binary",
+            str(repo_root / "tests/p4/basic_fwd.p4"),
+        ]
+    )
+    assert rc == 0
+    parsed = p4info_pb2.P4Info()
+    parsed.ParseFromString(info.read_bytes())
+    assert parsed.tables[0].preamble.name == "MyIngress.ipv4_lpm"
+    assert main(["--target", "tofino", str(repo_root / "tests/p4/basic_fwd.p4")]) == 1
