@@ -449,22 +449,23 @@ class ExprLowering:
         return self._fit(Val(j, a.type, "expr"))
 
     def _saturating(self, op: str, a: Val, b: Val, e: A.Node) -> Val:
-        """Unsigned saturating +/-: bmv2 has no operator, so a conditional expression."""
-        if not isinstance(a.type, BitT) or a.type.signed:
-            raise UnsupportedError(f"saturating arithmetic {op} on {type_name(a.type)}", e.loc)
+        """Saturating +/-: bmv2's usat_cast / sat_cast of the exact result to the width."""
+        if not isinstance(a.type, BitT):
+            raise CompileError(f"{op} needs bit<W>/int<W> operands", e.loc)
         w = a.type.width
-        top = (1 << w) - 1
         if a.kind == "const" and b.kind == "const":
             x, y = a.const or 0, b.const or 0
-            r = min(x + y, top) if op == "|+|" else max(x - y, 0)
-            return self.const_val(r, a.type, e)
-        if op == "|+|":
-            total = self._fit(Val(expr("+", a.json, b.json), a.type, "expr"))
-            j = expr("?", mask(w), total.json, cond=expr("<", total.json, a.json))
-        else:
-            diff = self._fit(Val(expr("-", a.json, b.json), a.type, "expr"))
-            j = expr("?", hexstr(0, w), diff.json, cond=expr("<", a.json, b.json))
-        return Val(j, a.type, "expr")
+            if a.type.signed:
+                x -= (x >> (w - 1)) << w if w else 0
+                y -= (y >> (w - 1)) << w if w else 0
+                lo, hi = -(1 << (w - 1)), (1 << (w - 1)) - 1
+            else:
+                lo, hi = 0, (1 << w) - 1
+            r = x + y if op == "|+|" else x - y
+            return self.const_val(min(max(r, lo), hi), a.type, e)
+        raw = expr("+" if op == "|+|" else "-", a.json, b.json)
+        cast = "sat_cast" if a.type.signed else "usat_cast"
+        return Val(expr(cast, raw, hexstr(w, None)), a.type, "expr")
 
     # ------------------------------------------------------------ casts
     def cast(self, v: Val, t: Type, e: A.Node) -> Val:

@@ -128,7 +128,7 @@ V1Switch(P(), V(), I(), E(), C(), D()) main;
         ("apply { s.egress_spec = 8w1; }", "width mismatch"),
         ("apply { s.egress_spec = nosuch; }", "nosuch: declaration not found"),
         ("apply { s.egress_spec = ; }", "syntax error"),
-        ("apply { int<8> x; x = x |+| 1; }", "saturating arithmetic |+| on int<8>"),
+        ("apply { bool x; x = x |+| true; }", "needs bit<W>/int<W> operands"),
     ],
 )
 def test_errors_have_location(body: str, message: str) -> None:

@@ -95,7 +95,7 @@ EXTRA_PRIMS = {
     "push",
     "pop",
 }
-EXTRA_EXPRS = {"two_comp_mod", "*", "^", ">", "<", "/", "%"}
+EXTRA_EXPRS = {"two_comp_mod", "usat_cast", "sat_cast", "*", "^", ">", "<", "/", "%"}
 
 
 @pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: p.stem)
