@@ -11,10 +11,50 @@ from .errors import CompileError, UnsupportedError
 from .exprs import Scope, Val, as_bool, expr, hexstr, param_json
 from .externs import extern_function, method_call
 from .state import LoweringState
-from .typesys import BitT, BoolT, ExternT, StructLikeT, Type, VarbitT, width_of
+from .typesys import BitT, BoolT, ExternT, StructLikeT, Type, VarbitT, VoidT, width_of
 
 Json = dict[str, Any]
 Setter = Callable[[str | None], None]
+
+
+def _always_returns(s: A.Stmt) -> bool:
+    if isinstance(s, A.Return):
+        return True
+    if isinstance(s, A.Block):
+        return any(_always_returns(x) for x in s.stmts)
+    if isinstance(s, A.If):
+        return s.other is not None and _always_returns(s.then) and _always_returns(s.other)
+    return False
+
+
+def _stmts_of(s: A.Stmt | None) -> list[A.Stmt]:
+    if s is None:
+        return []
+    return list(s.stmts) if isinstance(s, A.Block) else [s]
+
+
+def _lift_returns(stmts: list[A.Stmt], loc: Any) -> list[A.Stmt]:
+    out: list[A.Stmt] = []
+    for i, s in enumerate(stmts):
+        if isinstance(s, A.Return):
+            if s.value is not None:
+                out.append(
+                    A.Assign(A.NameExpr("$retval", loc=s.loc), s.value, loc=s.loc, frag=s.frag)
+                )
+            return out
+        if isinstance(s, A.Block) and _contains_return(s):
+            return out + _lift_returns(list(s.stmts) + stmts[i + 1 :], loc)
+        if isinstance(s, A.If) and _contains_return(s):
+            rest = stmts[i + 1 :]
+            branches = []
+            for b in (s.then, s.other):
+                body = _stmts_of(b)
+                tail = [] if b is not None and _always_returns(b) else rest
+                branches.append(A.Block(tuple(_lift_returns(body + tail, loc)), loc=s.loc))
+            out.append(A.If(s.cond, branches[0], branches[1], loc=s.loc, frag=s.frag))
+            return out
+        out.append(s)
+    return out
 
 
 def _contains_return(s: A.Stmt) -> bool:
@@ -40,11 +80,9 @@ class StatementLowering(LoweringState):
             raise CompileError(f"{fd.name} takes {len(fd.params)} arguments", c.loc)
         body = fd.body.stmts
         last = body[-1] if body else None
-        for s in body[:-1]:
-            if _contains_return(s):
-                raise UnsupportedError(f"return before the end of function {fd.name}", s.loc)
-        if last is not None and not isinstance(last, A.Return) and _contains_return(last):
-            raise UnsupportedError(f"return inside a branch of function {fd.name}", last.loc)
+        simple = not any(_contains_return(s) for s in body[:-1]) and (
+            last is None or isinstance(last, A.Return) or not _contains_return(last)
+        )
         inner = Scope()
         for p, a in zip(fd.params, c.args, strict=True):
             t = self.env.resolve(p.type)
@@ -65,6 +103,8 @@ class StatementLowering(LoweringState):
             inner.names[p.name] = local
         self._inlining.add(fd.name)
         try:
+            if not simple:
+                return self._inline_returning_body(fd, inner)
             for s in body[:-1] if isinstance(last, A.Return) else body:
                 self._stmt_prim(s, inner)
             if isinstance(last, A.Return) and last.value is not None:
@@ -79,6 +119,19 @@ class StatementLowering(LoweringState):
         finally:
             self._inlining.discard(fd.name)
         return None
+
+    def _inline_returning_body(self, fd: A.FunctionDecl, inner: Scope) -> Val | None:
+        """A body with returns inside branches: every ``return e`` becomes an assignment to
+        a result variable and the statements after a branch that may return are moved into
+        the branches that do not (so nothing runs after a return)."""
+        rt = self.env.resolve(fd.ret) if fd.ret is not None else None
+        result = None
+        if rt is not None and not isinstance(rt, VoidT):
+            result = self.inst.variable(self.inst.fresh("retval"), rt)
+            inner.names["$retval"] = result
+        for s in _lift_returns(list(fd.body.stmts), fd.body.loc):
+            self._stmt_prim(s, inner)
+        return result
 
     def call_expr(self, e: A.Call, scope: Scope, want: Type | None) -> Val:
         """A call used as a value: isValid(), register read, lookahead, functions."""

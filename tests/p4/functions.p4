@@ -1,5 +1,5 @@
 // User-defined functions, inlined: an inout parameter with a return value (post-increment)
-// and in parameters with an if inside the body.
+// and in parameters with an if inside the body, returns inside branches.
 #include <core.p4>
 #include <v1model.p4>
 header h_t { bit<8> a; bit<8> b; bit<8> c; }
@@ -15,6 +15,18 @@ bit<8> maxv(in bit<8> p, in bit<8> q) {
     if (p > q) { r = p; }
     return r;
 }
+bit<8> classify(in bit<8> v) {
+    if (v == 0) {
+        return 0xE0;
+    } else if (v < 0x10) {
+        return 0xE1;
+    }
+    bit<8> r = v >> 4;
+    if (r == 0xF) {
+        return 0xEF;
+    }
+    return r;
+}
 parser P(packet_in pk, out H h, inout M m, inout standard_metadata_t s) {
     state start { pk.extract(h.h); transition accept; } }
 control V(inout H h, inout M m) { apply {} }
@@ -22,6 +34,7 @@ control I(inout H h, inout M m, inout standard_metadata_t s) {
     apply {
         h.h.c = postincr(h.h.a);
         h.h.b = maxv(h.h.a, h.h.b) + 1;
+        h.h.c = h.h.c + classify(h.h.b);
         s.egress_spec = 1;
     }
 }
