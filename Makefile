@@ -65,7 +65,7 @@ run: build
 # Every scenario in its full configuration (results/ and docs/img/ figures);
 # QUICK=1 for the small ones.
 scenarios: build
-	@for s in allreduce loss congestion fallback two_level; do \
+	@for s in allreduce loss congestion fallback two_level multi_job; do \
 	    SWITCH=$(SWITCH) $(PY) -m inalab.scenarios $$s $(if $(QUICK),--quick,) || exit 1; \
 	done
 

@@ -144,3 +144,22 @@ def test_scenario_command_line_errors_are_one_line() -> None:
         cwd=REPO, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert r.returncode == 0 and "--quick" in r.stdout
+
+
+@pytest.mark.mininet
+def test_jobs_arriving_and_leaving_share_memory_under_the_controller(
+    tmp_path: Path, build_dir: Path, net_args: list[str], require_root: None
+) -> None:
+    doc = scenario("multi_job", tmp_path, build_dir, net_args)
+    rows = {r["policy"]: r for r in doc["rows"]}
+    assert set(rows) == {"static", "first-fit"}
+    for r in rows.values():
+        assert r["correct"] is True, r
+        assert r["in_switch"] + r["at_ps"] == r["jobs"] == 3
+        assert all(j["correct"] and j["time_s"] > 0 for j in r["job_runs"])
+        assert r["makespan_s"] >= max(j["time_s"] for j in r["job_runs"])
+    # 128 slots: first-fit gives each job its 64-slot demand, so the third
+    # concurrent arrival finds none and the controller sends it to the PS
+    assert rows["first-fit"]["at_ps"] >= 1
+    ff = rows["first-fit"]["job_runs"]
+    assert all(j["slots"] <= 64 for j in ff if j["via"] == "switch")

@@ -1,0 +1,144 @@
+"""Multi-job sharing: jobs arrive one after another, share the switch's
+aggregator memory as the controller's allocation policy decides, run their
+allreduce and leave (their memory is freed for later arrivals). A job that
+finds no memory is sent to the parameter server by the controller.
+
+Question: under each policy, how many jobs get switch memory, how long does
+each job take, when is everything done, and is every result exact?
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from inalab.scenarios.common import Outcome, RunOptions
+from inalab.scenarios.errors import ScenarioError
+from inalab.scenarios.jobs import JobResult, RunningJob, start_ps, stop_ps
+from inalab.scenarios.results import Progress, plot
+from inalab.scenarios.testbed import Testbed
+from inalab.scenarios.topos import make_topology, ps_name, worker_names
+
+NAME = "multi_job"
+DESCRIPTION = "Multi-job sharing of aggregator memory under the controller's allocation policies"
+# fair-share moves running jobs between regions and best-effort hashes into a
+# shared pool: both need workers that follow the controller (ManagedWorker),
+# not the plain inalab-worker processes these scenarios start
+POLICIES = ("static", "first-fit")
+COLUMNS = [
+    ("policy", "policy"),
+    ("jobs", "jobs"),
+    ("in_switch", "in switch"),
+    ("at_ps", "at PS"),
+    ("mean_time_s", "mean job s"),
+    ("makespan_s", "all done s"),
+    ("correct", "vs numpy"),
+]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", type=int, help="jobs (quick 3, full 6)")
+    p.add_argument("--job-workers", type=int, default=2, help="workers per job (2)")
+    p.add_argument("--values", type=int, help="float32 values per job (quick 8000, full 30000)")
+    p.add_argument("--memory", type=int, default=128, help="switch slots (INA_SLOTS, 128)")
+    p.add_argument("--gap", type=float, default=0.3, help="seconds between arrivals (0.3)")
+    p.add_argument("--policies", default=",".join(POLICIES), help="static,first-fit")
+
+
+def _run_policy(
+    tb: Testbed, groups: list[tuple[str, ...]], values: int, gap: float, seed: int, base: int
+) -> list[dict[str, Any]]:
+    ps = ps_name(tb.topo)
+    ids = [base + i for i in range(len(groups))]
+    server = start_ps(tb.net, ps, [(j, len(g)) for j, g in zip(ids, groups, strict=True)])
+    out: list[dict[str, Any]] = [{} for _ in groups]
+    t0 = time.monotonic()
+
+    def job(i: int) -> None:
+        time.sleep(max(0.0, t0 + i * gap - time.monotonic()))
+        arrived = time.monotonic() - t0
+        try:
+            spec, summary = tb.controller_job(ids[i], groups[i], values, seed=seed + i)
+            running = RunningJob(tb.net, spec, tb.workdir, own_ps=False).start()
+            try:
+                r: JobResult = running.wait()
+            finally:
+                running.kill()
+                tb.finish_job(ids[i])
+            out[i] = {
+                "job": ids[i], "arrived_s": arrived, "left_s": time.monotonic() - t0,
+                "via": r.via, "slots": spec.slots, "time_s": r.elapsed,
+                "goodput": r.goodput, "correct": r.correct, "state": summary.get("state"),
+            }  # fmt: skip
+        except ScenarioError as e:
+            out[i] = {"job": ids[i], "arrived_s": arrived, "error": str(e), "correct": False}
+
+    threads = [threading.Thread(target=job, args=(i,)) for i in range(len(groups))]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        stop_ps(server)
+    return out
+
+
+def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
+    n_jobs = args.jobs or (3 if opts.quick else 6)
+    per_job = args.job_workers
+    values = args.values or (8_000 if opts.quick else 30_000)
+    policies = [p for p in args.policies.split(",") if p]
+    if n_jobs * per_job > 32 or n_jobs < 1 or per_job < 1:
+        raise ScenarioError("--jobs x --job-workers must be within 1..32 workers")
+    topo = make_topology(
+        "single-rack", workers=n_jobs * per_job, prefix=opts.prefix,
+        grpc_base_port=opts.grpc_base,
+    )  # fmt: skip
+    workers = worker_names(topo)
+    groups = [tuple(workers[i * per_job : (i + 1) * per_job]) for i in range(n_jobs)]
+    rows: list[dict[str, Any]] = []
+    progress = Progress(len(policies), NAME, opts.progress)
+    for k, policy in enumerate(policies):
+        with Testbed(
+            topo, workdir=opts.out_dir / NAME / policy, build_dir=opts.build_dir / "multi_job",
+            log_dir=opts.log_dir, thrift_base_port=opts.thrift_base, kind=opts.kind,
+            seed=opts.seed, defines={"INA_SLOTS": args.memory}, control="controller",
+            policy=policy, on_full="ps",
+        ) as tb:  # fmt: skip
+            jobs = _run_policy(tb, groups, values, args.gap, opts.seed, 100 * (k + 1))
+        ok = [j for j in jobs if "error" not in j]
+        rows.append({
+            "policy": policy, "jobs": n_jobs,
+            "in_switch": sum(j["via"] == "switch" for j in ok),
+            "at_ps": sum(j["via"] == "ps" for j in ok),
+            "mean_time_s": sum(j["time_s"] for j in ok) / len(ok) if ok else None,
+            "makespan_s": max((j["left_s"] for j in ok), default=None),
+            "correct": len(ok) == n_jobs and all(j["correct"] for j in ok),
+            "job_runs": jobs,
+        })  # fmt: skip
+        progress.step(policy)
+    series = {
+        r["policy"]: (
+            [j["job"] % 100 for j in r["job_runs"] if "time_s" in j],
+            [j["time_s"] for j in r["job_runs"] if "time_s" in j],
+        )
+        for r in rows
+    }
+    png = plot(
+        opts.out_dir / f"{NAME}.png", series,
+        title=f"{n_jobs} jobs x {per_job} workers arriving every {args.gap} s, "
+        f"{args.memory} slots", xlabel="job (arrival order)", ylabel="allreduce time (s)",
+    )  # fmt: skip
+    return Outcome(
+        rows=rows,
+        meta={"jobs": n_jobs, "workers_per_job": per_job, "values": values,
+              "memory_slots": args.memory, "gap_s": args.gap, "policies": policies,
+              "on_full": "ps"},
+        columns=COLUMNS,
+        plots=[Path(png)],
+        ok=all(r["correct"] for r in rows),
+    )  # fmt: skip
