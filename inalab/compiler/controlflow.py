@@ -107,7 +107,13 @@ class ControlFlowLowering(StatementLowering):
                 t = self.env.resolve(loc.type)
                 scope.names[loc.name] = self.ex.coerce(self.ex.lower(loc.value, scope, t), t, loc)
             elif isinstance(loc, A.FunctionDecl):
-                raise UnsupportedError(f"function {loc.name} declared inside a control", loc.loc)
+                scope.names[f"$fn:{loc.name}"] = Val(
+                    {"type": "function"},
+                    BoolT(),
+                    "extern",
+                    name=fq,
+                    members={"$decl": loc, "$scope": scope},
+                )
             else:
                 raise UnsupportedError(f"{type(loc).__name__} in a control", loc.loc)
 

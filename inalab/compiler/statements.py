@@ -69,7 +69,21 @@ def _contains_return(s: A.Stmt) -> bool:
 
 class StatementLowering(LoweringState):
     # ================================================================ statements -> primitives
-    def inline_function(self, fd: A.FunctionDecl, c: A.Call, scope: Scope) -> Val | None:
+    def _find_function(self, f: A.Expr, scope: Scope) -> tuple[A.FunctionDecl, Scope | None] | None:
+        """A function by name: declared in an enclosing control (with that control's
+        scope) or at top level."""
+        if not isinstance(f, A.NameExpr):
+            return None
+        local = scope.lookup(f"$fn:{f.name}")
+        if local is not None:
+            return local.members["$decl"], local.members["$scope"]
+        if f.name in self.env.functions:
+            return self.env.functions[f.name], None
+        return None
+
+    def inline_function(
+        self, fd: A.FunctionDecl, c: A.Call, scope: Scope, outer: Scope | None = None
+    ) -> Val | None:
         """Inline a user-defined function: in-parameters are copied into locals, out/inout
         parameters alias the arguments; a single ``return e;`` must end the body."""
         if self.cur_prims is None:
@@ -83,7 +97,7 @@ class StatementLowering(LoweringState):
         simple = not any(_contains_return(s) for s in body[:-1]) and (
             last is None or isinstance(last, A.Return) or not _contains_return(last)
         )
-        inner = Scope()
+        inner = Scope(outer)
         for p, a in zip(fd.params, c.args, strict=True):
             t = self.env.resolve(p.type)
             if p.direction in ("out", "inout"):
@@ -135,10 +149,11 @@ class StatementLowering(LoweringState):
 
     def call_expr(self, e: A.Call, scope: Scope, want: Type | None) -> Val:
         """A call used as a value: isValid(), register read, lookahead, functions."""
-        if isinstance(e.func, A.NameExpr) and e.func.name in self.env.functions:
-            v = self.inline_function(self.env.functions[e.func.name], e, scope)
+        fn = self._find_function(e.func, scope)
+        if fn is not None:
+            v = self.inline_function(fn[0], e, scope, fn[1])
             if v is None:
-                raise CompileError(f"function {e.func.name} returns no value", e.loc)
+                raise CompileError(f"function {fn[0].name} returns no value", e.loc)
             return v
         if isinstance(e.func, A.Member):
             obj = self.ex.lower(e.func.expr, scope)
@@ -414,8 +429,9 @@ class StatementLowering(LoweringState):
             if act is not None:
                 self._inline_action(act[0], c, scope, s)
                 return
-            if f.name in self.env.functions:
-                self.inline_function(self.env.functions[f.name], c, scope)
+            fn = self._find_function(f, scope)
+            if fn is not None:
+                self.inline_function(fn[0], c, scope, fn[1])
                 return
             raise CompileError(f"{f.name}: declaration not found", f.loc)
         if isinstance(f, A.Member):

@@ -255,9 +255,9 @@ def test_missing_include_and_unreadable_file(tmp_path: Path) -> None:
             "fuzzy: unknown match kind",
         ),
         (
-            "bit<9> f(in bit<9> x) { return x; }",
-            "apply { }",
-            "function f declared inside a control",
+            "bit<9> f(in bit<9> x) { return f(x); }",
+            "apply { s.egress_spec = f(s.ingress_port); }",
+            "recursive function f",
         ),
     ],
 )

@@ -31,11 +31,12 @@ parser P(packet_in pk, out H h, inout M m, inout standard_metadata_t s) {
     state start { pk.extract(h.h); transition accept; } }
 control V(inout H h, inout M m) { apply {} }
 control I(inout H h, inout M m, inout standard_metadata_t s) {
+    bit<9> out_port() { return (bit<9>)(h.h.a & 1) + 1; }   // local function, sees h
     apply {
         h.h.c = postincr(h.h.a);
         h.h.b = maxv(h.h.a, h.h.b) + 1;
         h.h.c = h.h.c + classify(h.h.b);
-        s.egress_spec = 1;
+        s.egress_spec = out_port();
     }
 }
 control E(inout H h, inout M m, inout standard_metadata_t s) { apply {} }
