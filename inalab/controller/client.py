@@ -23,7 +23,7 @@ from inalab.hosts.worker import Worker
 
 
 class ControllerClient:
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
 
