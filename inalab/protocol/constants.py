@@ -46,6 +46,9 @@ class InaEvent(enum.IntEnum):
     RESULT_DOWN = 6  # a leaf multicast a spine's result to its workers
     UPSTREAM_RESEND = 7  # a leaf re-sent its partial up for a retransmitting worker
     RECLAIMED = 8  # best-effort cell held past its lease by another block: taken over
+    RESET = 9  # dedicated/leaf: a newer seq started the cell's next round over the old one
+    STALE = 10  # dedicated/leaf: a seq older than the cell's round (late or relaunched): dropped
+    FLUSHED = 11  # a flush (contrib_count 0) closed a partial or empty slot: partial multicast
 
 
 DROP_REASON_COUNT = 16  # ina_drop_counter size (and per-job row stride): room to grow

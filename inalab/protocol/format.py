@@ -105,7 +105,9 @@ INA_FIELDS: tuple[Field, ...] = (
     Field(
         "seq",
         32,
-        "block sequence number: element offset / K in the tensor; best-effort slot hash and owner tag",
+        "job-wide packet id mod 2^32 (every worker of a job numbers its packets alike from 0 "
+        "across rounds; slot = id mod slots): the slot's round tag (a newer seq starts the cell's "
+        "next round, an older one is dropped), best-effort slot hash and owner tag",
         "ina_seq_t",
     ),
     Field(
@@ -117,7 +119,8 @@ INA_FIELDS: tuple[Field, ...] = (
     Field(
         "contrib_count",
         8,
-        "workers whose values are summed: 1 from a worker, a rack from a leaf, all in a result",
+        "workers whose values are summed: 1 from a worker, a rack from a leaf, all in a result; "
+        "0 from a worker is a flush: close the slot and send its partial to every worker",
         "contrib_count_t",
     ),
     Field(

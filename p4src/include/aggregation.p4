@@ -3,7 +3,7 @@
 //
 // State per register cell (cell = shadow * INA_SLOTS + region base + slot):
 // K value registers, contributor bitmap, contributor count, workers summed, max block
-// exponent, ECN-echo flag, owner tag (best-effort). See docs/dataplane.md for
+// exponent, ECN-echo flag, owner tag (job ++ seq: the round; best-effort: the block). See docs/dataplane.md for
 // the slot state machine.
 #ifndef __INA_AGGREGATION__
 #define __INA_AGGREGATION__
@@ -17,6 +17,27 @@
     value_reg_##i.read(meta.lane_old, meta.cell); \
     hdr.data.v##i = (meta.lane_old & meta.keep_mask) + (hdr.data.v##i & meta.add_mask); \
     value_reg_##i.write(meta.cell, hdr.data.v##i);
+
+// Apply-block snippets kept as macros, not actions, so that they add no objects to
+// the P4Info the controller's generated names follow.
+//
+// A result leaves from the address the contributions were sent to (the job's
+// aggregation address, or the spine's upstream address; MAC likewise), UDP port
+// INA_UDP_PORT: never from the receiver's own address, which Linux drops as a martian.
+#define INA_BECOME_RESULT \
+    hdr.ina.msg_type = INA_MSG_RESULT; \
+    hdr.ethernet.src_addr = hdr.ethernet.dst_addr; \
+    hdr.ipv4.src_addr = hdr.ipv4.dst_addr; \
+    hdr.udp.src_port = INA_UDP_PORT;
+
+#define INA_WRITE_CELL \
+    bitmap_reg.write(meta.cell, meta.bitmap_new); \
+    count_reg.write(meta.cell, meta.count_new); \
+    total_reg.write(meta.cell, meta.total_new); \
+    exp_reg.write(meta.cell, meta.exp_new); \
+    ecn_reg.write(meta.cell, meta.ecn_new); \
+    owner_reg.write(meta.cell, meta.owner); \
+    stamp_reg.write(meta.cell, standard_metadata.ingress_global_timestamp);
 
 #define INA_VALUE_REGISTER(i) register<ina_value_t>(INA_CELLS) value_reg_##i;
 
@@ -134,15 +155,11 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                 hash(meta.slot, HashAlgorithm.crc32, (region_t)0,
                      { hdr.ina.job_id, hdr.ina.seq }, meta.region_size);
                 meta.cell = meta.region_base + meta.slot;
-                meta.other_cell = meta.cell;
             } else {
                 meta.slot = (region_t)hdr.ina.slot_id;
-                if ((hdr.ina.flags & INA_FLAG_SHADOW) == 0) {
-                    meta.cell = meta.region_base + meta.slot;
-                    meta.other_cell = INA_SLOTS + meta.region_base + meta.slot;
-                } else {
+                meta.cell = meta.region_base + meta.slot;
+                if ((hdr.ina.flags & INA_FLAG_SHADOW) != 0) {
                     meta.cell = INA_SLOTS + meta.region_base + meta.slot;
-                    meta.other_cell = meta.region_base + meta.slot;
                 }
             }
             if (meta.slot >= meta.region_size || meta.region_base + meta.slot >= INA_SLOTS) {
@@ -157,51 +174,100 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                 stamp_reg.read(meta.stamp_old, meta.cell);
                 meta.owner = ((owner_tag_t)hdr.ina.job_id << 32) | (owner_tag_t)hdr.ina.seq;
 
-                if (meta.mode == JOB_MODE_BEST_EFFORT && meta.bitmap_old != 0
-                        && meta.owner_old != meta.owner
-                        && standard_metadata.ingress_global_timestamp - meta.stamp_old
-                           >= INA_BE_LEASE_US) {
-                    // lease expired: the abandoned partial is dropped, this block starts afresh
-                    meta.bitmap_old = 0;
-                    count_event(EVENT_RECLAIMED);
+                if (hdr.ina.contrib_count == 0) {
+                    meta.flush = 1;
                 }
 
-                if (meta.mode == JOB_MODE_BEST_EFFORT && meta.bitmap_old != 0
-                        && meta.owner_old != meta.owner) {
+                if (meta.mode == JOB_MODE_BEST_EFFORT) {
+                    if (meta.bitmap_old != 0 && meta.owner_old != meta.owner
+                            && standard_metadata.ingress_global_timestamp - meta.stamp_old
+                               >= INA_BE_LEASE_US) {
+                        // lease expired: the abandoned partial is dropped, this block starts afresh
+                        meta.bitmap_old = 0;
+                        count_event(EVENT_RECLAIMED);
+                    }
+                } else if (meta.bitmap_old != 0 && meta.owner_old != meta.owner) {
+                    // ---- the cell holds another round of this slot (seq = its round tag)
+                    if ((job_id_t)(meta.owner_old >> 32) == hdr.ina.job_id
+                            && ((hdr.ina.seq - (ina_seq_t)meta.owner_old) & 0x80000000) != 0) {
+                        meta.stale = 1;  // older: a late packet or a relaunched worker
+                    } else {
+                        meta.bitmap_old = 0;  // newer: every worker is done with the old round
+                        count_event(EVENT_RESET);
+                    }
+                }
+
+                if (meta.stale == 1) {
+                    mark_to_drop(standard_metadata);
+                    count_event(EVENT_STALE);
+                } else if (meta.mode == JOB_MODE_BEST_EFFORT
+                        && (meta.flush == 1 || meta.bitmap_old != 0)
+                        && (meta.flush == 1 || meta.owner_old != meta.owner)) {
                     // ---- collision: the cell aggregates another block; the PS does this one.
+                    // A flush always goes to the PS (the cell forgets completed blocks).
                     hdr.ina.flags = hdr.ina.flags | INA_FLAG_COLLISION;
                     hdr.ipv4.dst_addr = meta.ps_addr;
                     hdr.udp.dst_port = INA_PS_UDP_PORT;
                     hdr.udp.checksum = 0;
                     meta.route = 1;
                     count_event(EVENT_COLLISION);
-                } else if ((meta.bitmap_old & meta.worker_mask) != 0) {
-                    // ---- retransmission: never added twice.
-                    if (meta.count_old == meta.n_workers) {
+                } else if (meta.bitmap_old != 0 && meta.count_old == meta.n_workers) {
+                    // ---- complete (or closed by a flush): the result to the sender, whatever
+                    // its bit (a closed slot's missing worker gets the partial, never adds)
+                    meta.keep_mask = 0xFFFFFFFF;
+                    meta.add_mask = 0;
+                    update_values();
+                    meta.bitmap_new = meta.bitmap_old;
+                    meta.count_new = meta.count_old;
+                    meta.total_new = meta.total_old;
+                    meta.exp_new = meta.exp_old;
+                    meta.ecn_new = meta.ecn_old;
+                    load_aggregate_header();
+                    if (meta.mode == JOB_MODE_LEAF) {
+                        // the spine answers the leaf's resend with the result
+                        hdr.ina.flags = hdr.ina.flags | INA_FLAG_RESEND;
+                        send_upstream();
+                        count_event(EVENT_UPSTREAM_RESEND);
+                    } else {
+                        INA_BECOME_RESULT
+                        hdr.ina.flags = hdr.ina.flags | INA_FLAG_UNICAST;
+                        standard_metadata.egress_spec = standard_metadata.ingress_port;
+                        count_event(EVENT_RESULT_UNICAST);
+                    }
+                } else if (meta.flush == 1) {
+                    // ---- flush: close the slot with what it holds, the partial to everyone
+                    meta.add_mask = 0;
+                    meta.keep_mask = 0;
+                    meta.bitmap_new = meta.worker_mask;  // an empty closed cell stays occupied
+                    meta.total_new = 0;
+                    meta.exp_new = 0;
+                    meta.ecn_new = 0;
+                    if (meta.bitmap_old != 0) {
                         meta.keep_mask = 0xFFFFFFFF;
-                        meta.add_mask = 0;
-                        update_values();
                         meta.bitmap_new = meta.bitmap_old;
-                        meta.count_new = meta.count_old;
                         meta.total_new = meta.total_old;
                         meta.exp_new = meta.exp_old;
                         meta.ecn_new = meta.ecn_old;
-                        load_aggregate_header();
-                        if (meta.mode == JOB_MODE_LEAF) {
-                            // the spine answers the leaf's resend with the result
-                            hdr.ina.flags = hdr.ina.flags | INA_FLAG_RESEND;
-                            send_upstream();
-                            count_event(EVENT_UPSTREAM_RESEND);
-                        } else {
-                            hdr.ina.msg_type = INA_MSG_RESULT;
-                            hdr.ina.flags = hdr.ina.flags | INA_FLAG_UNICAST;
-                            standard_metadata.egress_spec = standard_metadata.ingress_port;
-                            count_event(EVENT_RESULT_UNICAST);
-                        }
-                    } else {
-                        mark_to_drop(standard_metadata);
-                        count_event(EVENT_DUPLICATE);
                     }
+                    meta.count_new = meta.n_workers;
+                    update_values();
+                    load_aggregate_header();
+                    if (meta.bitmap_old == 0) {
+                        hdr.ina.bitmap = 0;  // nobody contributed
+                    }
+                    if (meta.mode == JOB_MODE_LEAF) {
+                        send_upstream();  // the rack's partial (a flush if empty) goes up
+                        count_event(EVENT_UPSTREAM);
+                    } else {
+                        INA_BECOME_RESULT
+                        standard_metadata.mcast_grp = meta.mcast_grp;
+                    }
+                    count_event(EVENT_FLUSHED);
+                    INA_WRITE_CELL
+                } else if ((meta.bitmap_old & meta.worker_mask) != 0) {
+                    // ---- retransmission to a partial slot: never added twice.
+                    mark_to_drop(standard_metadata);
+                    count_event(EVENT_DUPLICATE);
                 } else {
                     // ---- a new contribution
                     meta.add_mask = 0xFFFFFFFF;
@@ -226,18 +292,13 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                     }
                     meta.bitmap_new = meta.bitmap_old | meta.worker_mask;
                     update_values();
-                    if (meta.mode != JOB_MODE_BEST_EFFORT) {
-                        // This worker has the other set's result: free its bit there.
-                        bitmap_reg.read(meta.bitmap_other, meta.other_cell);
-                        bitmap_reg.write(meta.other_cell, meta.bitmap_other & ~meta.worker_mask);
-                    }
                     if (meta.count_new == meta.n_workers) {
                         load_aggregate_header();
                         if (meta.mode == JOB_MODE_LEAF) {
                             send_upstream();
                             count_event(EVENT_UPSTREAM);
                         } else {
-                            hdr.ina.msg_type = INA_MSG_RESULT;
+                            INA_BECOME_RESULT
                             standard_metadata.mcast_grp = meta.mcast_grp;
                             count_event(EVENT_COMPLETED);
                         }
@@ -248,13 +309,7 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                         mark_to_drop(standard_metadata);
                         count_event(EVENT_ABSORBED);
                     }
-                    bitmap_reg.write(meta.cell, meta.bitmap_new);
-                    count_reg.write(meta.cell, meta.count_new);
-                    total_reg.write(meta.cell, meta.total_new);
-                    exp_reg.write(meta.cell, meta.exp_new);
-                    ecn_reg.write(meta.cell, meta.ecn_new);
-                    owner_reg.write(meta.cell, meta.owner);
-                    stamp_reg.write(meta.cell, standard_metadata.ingress_global_timestamp);
+                    INA_WRITE_CELL
                 }
             }
         }

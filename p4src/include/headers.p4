@@ -126,6 +126,8 @@ struct metadata_t {
     owner_tag_t     owner_old;
     owner_tag_t     owner;
     timestamp_t     stamp_old;
+    bit<1>          flush;       // contrib_count == 0: close the slot with what it holds
+    bit<1>          stale;       // seq older than the cell's current round
     // per-lane update: value = (old & keep_mask) + (packet & add_mask)
     ina_value_t keep_mask;
     ina_value_t add_mask;

@@ -85,6 +85,9 @@ const bit<8> EVENT_COLLISION = 5;
 const bit<8> EVENT_RESULT_DOWN = 6;
 const bit<8> EVENT_UPSTREAM_RESEND = 7;
 const bit<8> EVENT_RECLAIMED = 8;
+const bit<8> EVENT_RESET = 9;
+const bit<8> EVENT_STALE = 10;
+const bit<8> EVENT_FLUSHED = 11;
 #define INA_DROP_REASONS 16
 #define INA_EVENTS 16
 #define INA_IMPORTANCE_CLASSES 8
@@ -97,9 +100,9 @@ header ina_t {
     slot_id_t slot_id;  // byte 4: aggregator slot, relative to the job's region (the switch adds the region base)
     worker_id_t worker_id;  // byte 6: sender's rank (0..31); informative: the switch takes the worker bit from its membership table
     block_exp_t block_exp;  // byte 7: block exponent of the quantized values (unsigned; the switch keeps the maximum)
-    ina_seq_t seq;  // byte 8: block sequence number: element offset / K in the tensor; best-effort slot hash and owner tag
+    ina_seq_t seq;  // byte 8: job-wide packet id mod 2^32 (every worker of a job numbers its packets alike from 0 across rounds; slot = id mod slots): the slot's round tag (a newer seq starts the cell's next round, an older one is dropped), best-effort slot hash and owner tag
     worker_bitmap_t bitmap;  // byte 12: contributor bitmap: which worker bits a result (or a leaf's partial) sums; 0 from a worker
-    contrib_count_t contrib_count;  // byte 16: workers whose values are summed: 1 from a worker, a rack from a leaf, all in a result
+    contrib_count_t contrib_count;  // byte 16: workers whose values are summed: 1 from a worker, a rack from a leaf, all in a result; 0 from a worker is a flush: close the slot and send its partial to every worker
     value_count_t value_count;  // byte 17: number of int32 values that follow (the program's K)
     ina_reserved_t reserved;  // byte 18: zero on send, ignored on receive
 }

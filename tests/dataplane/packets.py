@@ -115,14 +115,20 @@ class Frame:
     sport: int = 50000
     dport: int = fmt.INA_UDP_PORT
     ttl: int = 64
+    src_ip: int | None = None  # default: host_ip(src_n)
+    src_mac: int | None = None  # default: host_mac(src_n)
 
 
 def ina_frame(ina: Ina, frame: Frame = Frame()) -> bytes:
     payload = udp(frame.sport, frame.dport, ina.payload())
     return (
-        ethernet(frame.dst_mac, host_mac(frame.src_n), fmt.ETHERTYPE_IPV4)
+        ethernet(
+            frame.dst_mac,
+            host_mac(frame.src_n) if frame.src_mac is None else frame.src_mac,
+            fmt.ETHERTYPE_IPV4,
+        )
         + ipv4(
-            host_ip(frame.src_n),
+            host_ip(frame.src_n) if frame.src_ip is None else frame.src_ip,
             frame.dst_ip,
             fmt.IP_PROTO_UDP,
             len(payload),
@@ -145,9 +151,11 @@ def contribution(
     flags: int = 0,
     lanes: int = fmt.DEFAULT_LANES,
     frame: Frame | None = None,
+    contrib: int = 1,
 ) -> bytes:
     vals = tuple(int(v) for v in np.asarray(values, dtype=np.int64).reshape(-1))
     ina = Ina(
+        contrib_count=contrib,
         job_id=job,
         slot_id=slot,
         worker_id=worker,
@@ -172,6 +180,7 @@ class Parsed:
     ttl: int
     src_ip: int
     dst_ip: int
+    sport: int
     dport: int
     udp_checksum: int
     ip_checksum_ok: bool
@@ -199,6 +208,7 @@ def parse(data: bytes) -> Parsed:
         ttl=ip_hdr[8],
         src_ip=int.from_bytes(ip_hdr[12:16], "big"),
         dst_ip=int.from_bytes(ip_hdr[16:20], "big"),
+        sport=int.from_bytes(data[34:36], "big"),
         dport=int.from_bytes(data[36:38], "big"),
         udp_checksum=int.from_bytes(data[40:42], "big"),
         ip_checksum_ok=ipv4_checksum(ip_hdr) == 0,

@@ -57,9 +57,20 @@ def _result(rows: list[np.ndarray], port: int, flags: int = 0, lanes: int = 32) 
         value_count=lanes,
         values=tuple(int(v) for v in total),
     )
-    # the last contributor's packet, readdressed to the host on ``port``
-    frame = Frame(src_n=len(rows), dst_ip=host_ip(port), dst_mac=host_mac(port))
-    return stf_hex(ina_frame(ina, frame))
+    return stf_hex(ina_frame(ina, _result_frame(port, Frame(src_n=len(rows)))))
+
+
+def _result_frame(port: int, sent: Frame) -> Frame:
+    """The frame of a result made from the contribution ``sent``: readdressed to the
+    host on ``port``, from the address (IPv4, MAC, UDP port) it was sent to."""
+    return Frame(
+        src_n=sent.src_n,
+        dst_ip=host_ip(port),
+        dst_mac=host_mac(port),
+        src_ip=sent.dst_ip,
+        src_mac=sent.dst_mac,
+        sport=fmt.INA_UDP_PORT,
+    )
 
 
 def _rows(n: int, lanes: int = 32) -> list[np.ndarray]:
@@ -103,9 +114,7 @@ def duplicate_and_retransmission() -> str:
         contrib_count=3,
         values=tuple(int(v) for v in total),
     )
-    lines.append(
-        f"expect 2 {stf_hex(ina_frame(ina, Frame(src_n=2, dst_ip=host_ip(2), dst_mac=host_mac(2))))}"
-    )
+    lines.append(f"expect 2 {stf_hex(ina_frame(ina, _result_frame(2, Frame(src_n=2))))}")
     return "\n".join(lines) + "\n"
 
 

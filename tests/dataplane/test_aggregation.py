@@ -41,12 +41,16 @@ def _round(
     flags: int = 0,
     job: int = 1,
     exps: tuple[int, ...] = (),
+    seq: int | None = None,
 ) -> list[tuple[int, bytes]]:
     out: list[tuple[int, bytes]] = []
     for w, row in enumerate(rows):
         exp = exps[w] if exps else 0
         out = rig.send(
-            PORTS[w], contribution(w, row, job=job, slot=slot, flags=flags, exp=exp, seq=slot)
+            PORTS[w],
+            contribution(
+                w, row, job=job, slot=slot, flags=flags, exp=exp, seq=slot if seq is None else seq
+            ),
         )
         if w < len(rows) - 1:
             assert out == [], f"worker {w}'s contribution must be absorbed, got {out}"
@@ -102,22 +106,24 @@ def test_slot_reuse_flips_shadow_set_and_overwrites_stale_values(rig: Rig) -> No
     for rnd in range(4):
         flags = fmt.Flag.SHADOW if rnd % 2 else 0
         rows = [_vals() for _ in PORTS]
-        out = _round(rig, rows, flags=flags)
+        out = _round(rig, rows, flags=flags, seq=rnd * 8)  # job-wide packet id, 8 slots
         assert len(out) == 3, f"round {rnd}"
         got = parse(out[0][1])
         assert got.ina.flags & fmt.Flag.SHADOW == flags
         np.testing.assert_array_equal(got.values, _wrap_sum(rows))
-    # last round used set 1 (cell INA_SLOTS): moving there freed every bit of set 0
+    # each set keeps its last round (owner tag job ++ seq) until a newer seq replaces it
     assert rig.register("bitmap_reg", rig.slots) == 0b111
-    assert rig.register("bitmap_reg", 0) == 0
+    assert rig.register("owner_reg", rig.slots) == (1 << 32) | 24
+    assert rig.register("owner_reg", 0) == (1 << 32) | 16
+    assert rig.counter("ina_event_counter", InaEvent.RESET) == 2  # rounds 2 and 3
 
 
 def test_late_retransmission_still_gets_result_after_others_moved_on(rig: Rig) -> None:
     rows = [_vals() for _ in PORTS]
     _round(rig, rows)  # set 0 complete
     # worker 0 got the result and starts the next use of the slot in set 1 ...
-    assert rig.send(1, contribution(0, _vals(), flags=fmt.Flag.SHADOW)) == []
-    assert rig.register("bitmap_reg", 0) == 0b110
+    assert rig.send(1, contribution(0, _vals(), flags=fmt.Flag.SHADOW, seq=8)) == []
+    assert rig.register("bitmap_reg", 0) == 0b111
     # ... while worker 2 lost the set-0 result: its bit is still set there
     out = rig.send(3, contribution(2, np.zeros(32), flags=fmt.Flag.RESEND))
     assert [p for p, _ in out] == [3]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from inalab.protocol import format as fmt
@@ -27,12 +29,18 @@ class Fabric:
         self.hosts: list[tuple[str, int, bytes]] = []
         self.pending: list[tuple[str, int, bytes]] = []
         for name, rig in self.rigs.items():
-            rig.sw.set_transmit_handler(lambda p, d, n=name: self.pending.append((n, p, bytes(d))))
+            rig.sw.set_transmit_handler(self._tx_of(name))
         for leaf in self.leaves:
             leaf.rack(1, (1, 2), mcast=1, mode=JobMode.LEAF, upstream=SPINE_IP)
             leaf.route(SPINE_IP, 32, UPLINK, SPINE_MAC)
         # the spine's workers are the two leaves
         self.spine.rack(1, (1, 2), mcast=1)
+
+    def _tx_of(self, name: str) -> Callable[[int, bytes], None]:
+        def tx(port: int, data: bytes) -> None:
+            self.pending.append((name, port, bytes(data)))
+
+        return tx
 
     def send(self, name: str, port: int, data: bytes) -> list[tuple[str, int, bytes]]:
         """Inject a frame, carry frames over the links until every switch is idle."""
