@@ -56,6 +56,19 @@ def row(method: str, r: JobResult, line_rate: float) -> dict[str, Any]:
     }
 
 
+def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> list[Path]:
+    series = {
+        m: ([r["values"] for r in rows if r["method"] == m],
+            [r["goodput"] for r in rows if r["method"] == m])
+        for m in meta["methods"]
+    }  # fmt: skip
+    return [plot(
+        out_dir / f"{NAME}.png", series, title=f"allreduce, {meta['workers']} workers, "
+        f"{meta['bw_mbit']:g} Mbit/s links", xlabel="float32 values (log)",
+        ylabel="goodput (values/s/worker, log)", logx=True, logy=True,
+    )]  # fmt: skip
+
+
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     sizes = (
         [int(s) for s in args.sizes.split(",")]
@@ -95,20 +108,12 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
                     r = run_job(tb.net, spec, tb.workdir)
                 rows.append(row(method, r, line_rate))
                 progress.step(f"{method} {size}")
-    series = {
-        m: ([r["values"] for r in rows if r["method"] == m],
-            [r["goodput"] for r in rows if r["method"] == m])
-        for m in methods
-    }  # fmt: skip
-    png = plot(
-        opts.out_dir / f"{NAME}.png", series, title=f"allreduce, {args.workers} workers, "
-        f"{args.bw:g} Mbit/s links", xlabel="float32 values", ylabel="goodput (values/s/worker)",
-    )  # fmt: skip
+    meta = {"workers": args.workers, "bw_mbit": args.bw, "line_rate": line_rate,
+            "sizes": sizes, "methods": methods, "topology": topo.name}  # fmt: skip
     return Outcome(
         rows=rows,
-        meta={"workers": args.workers, "bw_mbit": args.bw, "line_rate": line_rate,
-              "sizes": sizes, "methods": methods, "topology": topo.name},
+        meta=meta,
         columns=COLUMNS,
-        plots=[Path(png)],
+        plots=plots(rows, meta, opts.out_dir),
         ok=all(r["correct"] for r in rows),
     )  # fmt: skip

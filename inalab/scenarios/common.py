@@ -107,9 +107,20 @@ def scenario_main(module: ModuleType, argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog=prog, description=module.DESCRIPTION)
     add_common_arguments(p)
     module.add_arguments(p)
+    p.add_argument("--replot", metavar="JSON", help="only redraw the plots of a results file")
     args = p.parse_args(argv)
 
     def go() -> int:
+        if args.replot:
+            import json
+
+            try:
+                doc = json.loads(Path(args.replot).read_text())
+                pngs = module.plots(doc["rows"], doc, Path(args.out))
+            except (OSError, ValueError, KeyError) as e:
+                raise ScenarioError(f"--replot {args.replot}: {e}") from None
+            print("plots: " + ", ".join(str(x) for x in pngs))
+            return 0
         opts = options_from(args)
         outcome: Outcome = module.run(opts, args)
         report(module.NAME, opts, outcome)

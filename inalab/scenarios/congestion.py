@@ -95,6 +95,18 @@ def row(policy: str, trial: int, r: JobResult, drops: int) -> dict[str, Any]:
     }
 
 
+def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> list[Path]:
+    mass, blocks = meta["mean_delivered_mass"], meta["mean_delivered_blocks"]
+    return [plot(
+        out_dir / f"{NAME}.png",
+        {"gradient mass": ([0, 1], [mass[p] for p in POLICIES]),
+         "blocks": ([0, 1], [blocks[p] for p in POLICIES])},
+        title=f"congestion: {meta['queue_rate']} pkt/s per port, deadline {meta['deadline']} s",
+        xlabel="drop policy", ylabel="fraction delivered (mean of trials)", bars=True,
+        ylim=(0.0, 1.05), xticklabels=list(POLICIES),
+    )]  # fmt: skip
+
+
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     values, deadline = args.values, args.deadline
     trials = args.trials or (2 if opts.quick else 5)
@@ -145,22 +157,14 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     blocks = {
         p: sum(r["delivered_blocks"] for r in rows if r["policy"] == p) / trials for p in POLICIES
     }
-    png = plot(
-        opts.out_dir / f"{NAME}.png",
-        {"gradient mass": ([0, 1], [means[p] for p in POLICIES]),
-         "blocks": ([0, 1], [blocks[p] for p in POLICIES])},
-        title=f"{' vs '.join(POLICIES)} (0 = {POLICIES[0]}, 1 = {POLICIES[1]}), "
-        f"{args.queue_rate} pkt/s queues",
-        xlabel="policy", ylabel="fraction delivered", bars=True, ylim=(0.0, 1.05),
-    )  # fmt: skip
     return Outcome(
         rows=rows,
-        meta={"workers": args.workers, "values": values, "deadline": deadline,
+        meta=(meta := {"workers": args.workers, "values": values, "deadline": deadline,
               "queue_rate": args.queue_rate, "queue_depth": args.queue_depth,
               "thresholds": thresholds(args.queue_depth), "mean_delivered_mass": means,
-              "mean_delivered_blocks": blocks, "trials": trials},
+              "mean_delivered_blocks": blocks, "trials": trials}),
         columns=COLUMNS,
-        plots=[Path(png)],
+        plots=plots(rows, meta, opts.out_dir),
         notes=["mean gradient mass delivered: " + ", ".join(
             f"{p} {means[p]:.3f}" for p in POLICIES)],
     )  # fmt: skip

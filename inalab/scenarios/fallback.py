@@ -47,6 +47,21 @@ def _mean(xs: list[float]) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
 
+def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> list[Path]:
+    def pts(key: str) -> tuple[list[float], list[float]]:
+        got = [(r["regions"], r[key]) for r in rows if r[key] is not None]
+        return [x for x, _ in got], [y for _, y in got]
+
+    return [plot(
+        out_dir / f"{NAME}.png",
+        {"INA jobs (mean)": pts("ina_time_s"), "PS jobs (mean)": pts("ps_time_s"),
+         "all done": pts("makespan_s")},
+        title=f"{meta['jobs']} jobs x {meta['workers_per_job']} workers, "
+        f"{meta['values']} values each", xlabel="jobs that get a switch region",
+        ylabel="seconds",
+    )]  # fmt: skip
+
+
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     n_jobs = args.jobs or (2 if opts.quick else 4)
     per_job = args.job_workers
@@ -99,20 +114,11 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
                           "goodput": r.goodput, "correct": r.correct} for r in results],
             })  # fmt: skip
             progress.step(f"{budget} regions")
-    xs = [r["regions"] for r in rows]
-    png = plot(
-        opts.out_dir / f"{NAME}.png",
-        {"INA job": (xs, [r["ina_time_s"] or 0.0 for r in rows]),
-         "PS job": (xs, [r["ps_time_s"] or 0.0 for r in rows]),
-         "all done": (xs, [r["makespan_s"] for r in rows])},
-        title=f"{n_jobs} jobs x {per_job} workers, {values} values each",
-        xlabel="jobs that get a switch region", ylabel="seconds",
-    )  # fmt: skip
     return Outcome(
         rows=rows,
-        meta={"jobs": n_jobs, "workers_per_job": per_job, "values": values,
-              "slots_per_region": args.slots, "allocation": "static, first come first served"},
+        meta=(meta := {"jobs": n_jobs, "workers_per_job": per_job, "values": values,
+              "slots_per_region": args.slots, "allocation": "static, first come first served"}),
         columns=COLUMNS,
-        plots=[Path(png)],
+        plots=plots(rows, meta, opts.out_dir),
         ok=all(r["correct"] for r in rows),
     )  # fmt: skip

@@ -56,6 +56,30 @@ def row(method: str, loss: float, r: JobResult) -> dict[str, Any]:
     }
 
 
+def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> list[Path]:
+    pngs = []
+    methods = meta["methods"]
+    for metric, label in (("exact_fraction", "fraction of blocks"), ("time_s", "round time (s)")):
+        series = {
+            (f"{m} exact" if metric == "exact_fraction" else m): (
+                [r["loss"] * 100 for r in rows if r["method"] == m],
+                [r[metric] for r in rows if r["method"] == m])
+            for m in methods
+        }  # fmt: skip
+        for m in methods if metric == "exact_fraction" else ():
+            series[f"{m} partial"] = (
+                [r["loss"] * 100 for r in rows if r["method"] == m],
+                [r["partial_fraction"] for r in rows if r["method"] == m],
+            )
+        pngs.append(plot(
+            out_dir / f"{NAME}_{metric.split('_')[0]}.png", series,
+            title=f"loss sweep: {meta['workers']} workers, {meta['values']} values, "
+            f"deadline {meta['deadline']} s", xlabel="loss per worker port and direction (%)",
+            ylabel=label,
+        ))  # fmt: skip
+    return pngs
+
+
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     losses = (
         [float(x) for x in args.losses.split(",")]
@@ -94,32 +118,11 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
                 )  # fmt: skip
                 rows.append(row(method, loss, run_job(tb.net, spec, tb.workdir)))
                 progress.step(f"{method} loss {loss:.0%}")
-    pngs = []
-    for metric, label in (("exact_fraction", "exact blocks"), ("time_s", "round time (s)")):
-        series = {
-            m: ([r["loss"] * 100 for r in rows if r["method"] == m],
-                [r[metric] for r in rows if r["method"] == m])
-            for m in methods
-        }  # fmt: skip
-        for m in methods if metric == "exact_fraction" else ():
-            series[f"{m} partial"] = (
-                [r["loss"] * 100 for r in rows if r["method"] == m],
-                [r["partial_fraction"] for r in rows if r["method"] == m],
-            )
-        pngs.append(
-            plot(
-                opts.out_dir / f"{NAME}_{metric.split('_')[0]}.png",
-                series,
-                title=f"loss sweep, {args.workers} workers, {values} values, deadline {deadline} s",
-                xlabel="loss per worker link and direction (%)",
-                ylabel=label,
-            )
-        )
     return Outcome(
         rows=rows,
-        meta={"workers": args.workers, "values": values, "deadline": deadline,
-              "losses": losses, "methods": methods, "impairment": "switch port, both directions"},
+        meta=(meta := {"workers": args.workers, "values": values, "deadline": deadline,
+              "losses": losses, "methods": methods, "impairment": "switch port, both directions"}),
         columns=COLUMNS,
-        plots=[Path(p) for p in pngs],
+        plots=plots(rows, meta, opts.out_dir),
         ok=all(r["exact_fraction"] == 1.0 for r in rows if r["loss"] == 0),
     )  # fmt: skip

@@ -87,6 +87,21 @@ def _run_policy(
     return out
 
 
+def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> list[Path]:
+    series = {
+        r["policy"]: (
+            [j["arrived_s"] for j in r["job_runs"] if "time_s" in j],
+            [j["time_s"] for j in r["job_runs"] if "time_s" in j],
+        )
+        for r in rows
+    }
+    return [plot(
+        out_dir / f"{NAME}.png", series,
+        title=f"{meta['jobs']} jobs x {meta['workers_per_job']} workers, "
+        f"{meta['memory_slots']} slots", xlabel="arrival (s)", ylabel="job allreduce time (s)",
+    )]  # fmt: skip
+
+
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     n_jobs = args.jobs or (3 if opts.quick else 6)
     per_job = args.job_workers
@@ -121,24 +136,12 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
             "job_runs": jobs,
         })  # fmt: skip
         progress.step(policy)
-    series = {
-        r["policy"]: (
-            [j["job"] % 100 for j in r["job_runs"] if "time_s" in j],
-            [j["time_s"] for j in r["job_runs"] if "time_s" in j],
-        )
-        for r in rows
-    }
-    png = plot(
-        opts.out_dir / f"{NAME}.png", series,
-        title=f"{n_jobs} jobs x {per_job} workers arriving every {args.gap} s, "
-        f"{args.memory} slots", xlabel="job (arrival order)", ylabel="allreduce time (s)",
-    )  # fmt: skip
     return Outcome(
         rows=rows,
-        meta={"jobs": n_jobs, "workers_per_job": per_job, "values": values,
+        meta=(meta := {"jobs": n_jobs, "workers_per_job": per_job, "values": values,
               "memory_slots": args.memory, "gap_s": args.gap, "policies": policies,
-              "on_full": "ps"},
+              "on_full": "ps"}),
         columns=COLUMNS,
-        plots=[Path(png)],
+        plots=plots(rows, meta, opts.out_dir),
         ok=all(r["correct"] for r in rows),
     )  # fmt: skip

@@ -67,6 +67,9 @@ def plot(
     ylabel: str,
     bars: bool = False,
     ylim: tuple[float, float] | None = None,
+    logx: bool = False,
+    logy: bool = False,
+    xticklabels: Sequence[str] | None = None,
 ) -> Path:
     """Lines (or grouped bars, x = category index) of each named series."""
     import matplotlib
@@ -84,7 +87,14 @@ def plot(
     else:
         for name, (xs, ys) in series.items():
             ax.plot(list(xs), list(ys), marker="o", label=name)
-    ax.set_title(title)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    if xticklabels is not None:
+        shift = 0.4 - 0.4 / max(1, len(series)) if bars else 0.0
+        ax.set_xticks([i + shift for i in range(len(xticklabels))], list(xticklabels))
+    ax.set_title(title, fontsize=10)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if ylim is not None:

@@ -55,6 +55,19 @@ def row(method: str, racks: int, r: JobResult, core: int) -> dict[str, Any]:
     }
 
 
+def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> list[Path]:
+    series = {
+        m: ([r["racks"] for r in rows if r["method"] == m],
+            [r["time_s"] for r in rows if r["method"] == m])
+        for m in ("two-level INA", "PS")
+    }  # fmt: skip
+    return [plot(
+        out_dir / f"{NAME}.png", series,
+        title=f"multi-rack, {meta['per_rack']} workers per rack, {meta['values']} values",
+        xlabel="racks", ylabel="allreduce time (s)",
+    )]  # fmt: skip
+
+
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     racks_list = (
         [int(x) for x in args.racks.split(",")]
@@ -90,21 +103,11 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
                 absorbed = sum(after[k] - before[k] for k in ("absorbed", "completed"))
                 rows.append(row(method, racks, r, absorbed))
                 progress.step(f"{method} {racks} racks")
-    series = {
-        m: ([r["racks"] for r in rows if r["method"] == m],
-            [r["time_s"] for r in rows if r["method"] == m])
-        for m in ("two-level INA", "PS")
-    }  # fmt: skip
-    png = plot(
-        opts.out_dir / f"{NAME}.png", series,
-        title=f"multi-rack, {args.per_rack} workers per rack, {values} values",
-        xlabel="racks", ylabel="allreduce time (s)",
-    )  # fmt: skip
     return Outcome(
         rows=rows,
-        meta={"per_rack": args.per_rack, "values": values, "racks": racks_list,
-              "topology": "multi-rack (ToRs + core, PS on the core)"},
+        meta=(meta := {"per_rack": args.per_rack, "values": values, "racks": racks_list,
+              "topology": "multi-rack (ToRs + core, PS on the core)"}),
         columns=COLUMNS,
-        plots=[Path(png)],
+        plots=plots(rows, meta, opts.out_dir),
         ok=all(r["correct"] for r in rows),
     )  # fmt: skip
