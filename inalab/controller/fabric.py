@@ -9,7 +9,9 @@ switch does not have."""
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +85,8 @@ class Fabric:
             )
         self._jobs: dict[str, dict[Key, Entity]] = {n: {} for n in self.conns}
         self._installed: dict[str, dict[Key, Entity] | None] = dict.fromkeys(self.conns)
+        self._last_attempt: dict[str, float] = {}
+        self._last_error: dict[str, str] = {}
 
     @property
     def switches(self) -> list[str]:
@@ -108,16 +112,23 @@ class Fabric:
     def connect_all(self) -> dict[str, Diff]:
         return {name: self.connect(name) for name in self.conns}
 
-    def ensure_connected(self) -> dict[str, str]:
-        """Reconnect (and reconcile) switches whose stream ended; returns errors by switch."""
+    def ensure_connected(self, retry_after: float = 2.0) -> dict[str, str]:
+        """Reconnect (and reconcile) switches whose stream ended, each at most every
+        ``retry_after`` seconds; returns the errors by switch."""
         errors = {}
+        now = time.monotonic()
         for name, conn in self.conns.items():
             if conn.is_primary and self._installed[name] is not None:
                 continue
+            if now - self._last_attempt.get(name, -math.inf) < retry_after:
+                errors[name] = self._last_error.get(name, "reconnecting")
+                continue
+            self._last_attempt[name] = now
             try:
                 self.connect(name)
+                self._last_error.pop(name, None)
             except SwitchError as e:
-                errors[name] = str(e)
+                errors[name] = self._last_error[name] = str(e)
         return errors
 
     def close(self) -> None:

@@ -144,13 +144,13 @@ def switches_of(topo: Topology, p: Placement) -> list[str]:
 
 
 def clear_region(b: Builder, region: Region, slots: int) -> list[Entity]:
-    """Register writes that empty a region in both shadow sets (bitmap and count;
-    values and exponents are overwritten by a slot's first contribution)."""
+    """Register writes that empty a region in both shadow sets: the scoreboard
+    (``bitmap_reg``) decides whether a cell is in use; values, count, exponent and
+    owner are overwritten by a cell's first contribution (docs/dataplane.md)."""
     out = []
-    for reg in (Register.BITMAP_REG, Register.COUNT_REG):
-        for shadow in (0, slots):
-            for i in range(region.base, region.end):
-                out.append(b.register_cell(reg, shadow + i, 0))
+    for shadow in (0, slots):
+        for i in range(region.base, region.end):
+            out.append(b.register_cell(Register.BITMAP_REG, shadow + i, 0))
     return out
 
 

@@ -294,3 +294,25 @@ def test_a_refused_job_write_names_switch_and_entry_and_nothing_is_left(
     assert set(c.regions_on_switch()) == {1}
     assert c.members_on_switch() == {(1, 1), (1, 2)}
     assert c.fabric.read_back("s1") == c.fabric.installed("s1")  # the view is the truth
+
+
+def test_a_job_that_does_not_fit_falls_back_to_the_parameter_server(
+    network: Callable[..., Network], pipeline: Pipeline
+) -> None:
+    net = network(single_rack(4))
+    fabric = Fabric(net.topo, pipeline, addresses=net.addresses)
+    manager = JobManager(fabric, make_policy("first-fit"), on_full="ps")
+    fabric.connect_all()
+    service = ControllerService(manager, tick=0.05).start()
+    try:
+        client = ControllerClient(service.url)
+        client.register({"job_id": 1, "members": ["h1", "h2"], "slots": 64})
+        j2 = client.register({"job_id": 2, "members": ["h3", "h4"], "slots": 8})
+        assert j2["state"] == "ps" and j2["region"] is None
+        cfg = client.config(2, rank=1)["config"]
+        assert cfg["via"] == "ps" and cfg["server"] == net.topo.host("ps").address
+        net.ps_jobs([PsJob(2, 2)])
+        assert net.run_job(client, 2, ["h3", "h4"], 2, 8 * 32, 2) == [None, None]
+        assert net.ps.counters["received"] >= 2 * 2 * 8
+    finally:
+        service.stop()
