@@ -1,14 +1,19 @@
 """Training under congestion: importance-aware dropping vs uniform (tail) drop.
 
-Every switch port drains its egress at ``rate`` packets/s from a short queue,
-slower than the workers produce results, so packets are dropped. Uniform: one
-FIFO per port, a packet is dropped when it is full, whatever it carries.
-Importance-aware: the P4 program maps each packet's DSCP (its block's
-magnitude class, set by the worker) to one of 4 strict-priority queues of
-``rate / 4`` each (the same total service), so the blocks with the largest
-gradients get through first. After the round's deadline each worker gives up
-what is still missing (zero-filled, within a 0.9 loss bound): the question is
-what that does to the model's accuracy.
+Every switch port drains its egress at ``rate`` packets/s from a queue of
+``depth`` packets, slower than the workers produce results, so packets are
+dropped. Uniform: tail drop, a packet is dropped when the queue is full,
+whatever it carries. Importance-aware: the same queue, and the P4 program's
+egress ``queue_threshold`` table drops a packet by its class (the DSCP its
+worker set from the block's gradient magnitude) from a lower queue depth on:
+LOW from depth/4, NORMAL depth/2, HIGH 3 depth/4, CRITICAL only when full;
+the room left goes to the blocks with the largest gradients. After the
+round's deadline each worker gives up what is still missing (zero-filled,
+within a 0.9 loss bound): the question is what that does to the accuracy.
+
+(4 strict-priority queues of ``rate / 4`` each, the other way to give
+importance its due, lost far more blocks in a trial: most blocks are of one
+or two classes, whose queues then get a quarter of the port.)
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from inalab.protocol.format import Importance
 from inalab.training.errors import UsageError
 from inalab.training.runs import run_on_hosts
 
@@ -37,33 +43,48 @@ class CongestionConfig:
         if not self.deadline > 0 or not 0 < self.loss_bound < 1:
             raise UsageError("congestion: deadline > 0 and loss_bound in (0, 1)")
 
-    def switch_args(self, policy: str) -> tuple[str, ...]:
-        if policy == "importance":
-            return ("--queue-depth", str(self.depth), "--priority-queues", "4",
-                    "--queue-rate", str(max(1, self.rate // 4)))  # fmt: skip
-        if policy == "uniform":
-            return ("--queue-depth", str(self.depth), "--queue-rate", str(self.rate))
-        raise UsageError(f"policy {policy!r}: choose one of {POLICIES}")
+    def switch_args(self) -> tuple[str, ...]:
+        return ("--queue-depth", str(self.depth), "--queue-rate", str(self.rate))
+
+    def thresholds(self) -> dict[int, tuple[int, int]]:
+        """Per class (ECN-mark depth, drop depth); marks at the drop depth (no early ECN)."""
+        q = max(1, self.depth // 4)
+        return {
+            int(Importance.LOW): (q, q),
+            int(Importance.NORMAL): (2 * q, 2 * q),
+            int(Importance.HIGH): (3 * q, 3 * q),
+            int(Importance.CRITICAL): (self.depth, self.depth),
+        }
 
 
 def run_congestion(
-    cfg: Any, cong: CongestionConfig, out: Path, *, grpc_port: int, thrift_port: int, seed: int = 0
+    cfg: Any,
+    cong: CongestionConfig,
+    out: Path,
+    *,
+    grpc_port: int,
+    thrift_port: int,
+    seed: int = 0,
+    prefix: str = "cg",
 ) -> list[dict[str, Any]]:
     """One INA training per policy (``cfg``: an ExperimentConfig), each on a fresh network."""
     from inalab.scenarios.testbed import Testbed
-    from inalab.training.experiment import PS, SWITCH, job_dict, run_spec, training_rack
+    from inalab.training.experiment import job_dict, run_spec, training_rack
 
-    topo = training_rack(cfg.workers, grpc_port=grpc_port)
+    topo = training_rack(cfg.workers, grpc_port=grpc_port, prefix=prefix)
+    switch, ps = f"{prefix}s1", f"{prefix}ps"
     hosts = tuple(h.name for h in topo.hosts if h.role == "worker")
     summaries = []
     for i, policy in enumerate(POLICIES):
         with Testbed(
             topo, workdir=out, build_dir=out / "build", log_dir=out / "logs" / policy,
-            seed=seed, thrift_base_port=thrift_port, switch_args=cong.switch_args(policy),
+            seed=seed, thrift_base_port=thrift_port, switch_args=cong.switch_args(),
         ) as tb:  # fmt: skip
             job_id = 30 + i
+            if policy == "importance":
+                tb.programmer.queue_thresholds(switch, cong.thresholds())
             tb.place_rack_job(job_id, hosts, slots=cfg.slots, base=0)
-            job = job_dict(cfg, job_id, tb.ip(PS), 0.0, 0.0)
+            job = job_dict(cfg, job_id, tb.ip(ps), 0.0, 0.0)
             job.update(loss_bound=cong.loss_bound, deadline=cong.deadline, ecn=False)
             job["timeout"] = max(cfg.job_timeout, 4 * cong.deadline + 10)
             spec = run_spec(
@@ -72,8 +93,8 @@ def run_congestion(
             spec = replace(spec, labels={"policy": policy})
             print(f"run {spec.name} ...", file=sys.stderr, flush=True)
             s = run_on_hosts(tb.net, spec, out, cfg.run_timeout, cfg.target_accuracy)
-            s["queue_drops"] = sum(tb.programmer.queue_drops(SWITCH).values())
-            s["tail_drops"] = tb.programmer.tail_drops(SWITCH)
+            s["queue_drops"] = sum(tb.programmer.queue_drops(switch).values())
+            s["tail_drops"] = tb.programmer.tail_drops(switch)
             print(
                 f"run {spec.name}: accuracy {s['final_accuracy']:.3f}, blocks {s['blocks']}",
                 file=sys.stderr, flush=True,
@@ -85,8 +106,8 @@ def run_congestion(
 def table(summaries: list[dict[str, Any]]) -> str:
     lines = [
         "| policy | final accuracy | time to target (s) | ms/iteration "
-        "| blocks exact/partial/missing | missing share | tail drops |",
-        "|---|---|---|---|---|---|---|",
+        "| blocks exact/partial/missing | missing share | tail drops | class drops |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s in summaries:
         b = s["blocks"]
@@ -95,6 +116,6 @@ def table(summaries: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {s['policy']} | {s['final_accuracy']:.3f} | {tta} "
             f"| {s['seconds_per_iteration'] * 1e3:.0f} | {b['exact']}/{b['partial']}/{b['missing']} "
-            f"| {b['missing'] / total:.1%} | {s['tail_drops']} |"
+            f"| {b['missing'] / total:.1%} | {s['tail_drops']} | {s['queue_drops']} |"
         )
     return "\n".join(lines) + "\n"

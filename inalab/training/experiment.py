@@ -38,7 +38,7 @@ from inalab.training.congestion import table as congestion_table
 from inalab.training.errors import TrainingError, UsageError
 from inalab.training.runs import RunFailed, RunSpec, run_on_hosts
 
-SWITCH, PS = "trs1", "trps"
+PREFIX = "tr"  # node names trh1.., trs1, trps: apart from the other scenarios' networks
 GRPC_PORT, THRIFT_PORT = 50151, 9190  # away from the defaults other networks use
 
 
@@ -145,16 +145,17 @@ def run_spec(
     )  # fmt: skip
 
 
-def training_rack(workers: int, *, grpc_port: int = GRPC_PORT) -> Topology:
-    """``single_rack`` with names of its own (``trh1..``, ``trs1``, ``trps``) and
-    its own ports, so it can run beside the other scenarios' networks."""
-    switch = SwitchSpec(SWITCH, 0, grpc_port, "ina", router_mac=gateway_mac(1))
+def training_rack(workers: int, *, grpc_port: int = GRPC_PORT, prefix: str = PREFIX) -> Topology:
+    """``single_rack`` with names of its own (``<prefix>h1..``, ``<prefix>s1``,
+    ``<prefix>ps``) and its own ports, so it can run beside other networks."""
+    sw = f"{prefix}s1"
+    switch = SwitchSpec(sw, 0, grpc_port, "ina", router_mac=gateway_mac(1))
     hosts = [
-        HostSpec(f"trh{i}", host_ip(1, i), host_mac(1, i), "worker", i - 1)
+        HostSpec(f"{prefix}h{i}", host_ip(1, i), host_mac(1, i), "worker", i - 1)
         for i in range(1, workers + 1)
     ]
-    hosts.append(HostSpec(PS, host_ip(1, 100), host_mac(1, 100), "ps"))
-    links = [Link.between(h.name, SWITCH, LinkProfile(), port_b=i) for i, h in enumerate(hosts, 1)]
+    hosts.append(HostSpec(f"{prefix}ps", host_ip(1, 100), host_mac(1, 100), "ps"))
+    links = [Link.between(h.name, sw, LinkProfile(), port_b=i) for i, h in enumerate(hosts, 1)]
     return Topology("training-rack", tuple(hosts), (switch,), tuple(links), "training rack")
 
 
@@ -178,7 +179,7 @@ def run_experiment(
         thrift_base_port=thrift_port,
     ) as tb:  # fmt: skip
         master = tb.ip(hosts[0])
-        server = tb.ip(PS)
+        server = tb.ip(topo.switches[0].name.replace("s1", "ps"))
         port = 29500
 
         def one(spec: RunSpec) -> dict[str, Any]:
@@ -200,7 +201,7 @@ def run_experiment(
             job_id = 10 + i
             tb.place_rack_job(job_id, hosts, slots=cfg.slots, base=i * cfg.slots)
             if loss > 0:
-                tb.programmer.drop_simulator(SWITCH, loss, job=job_id)
+                tb.programmer.drop_simulator(topo.switches[0].name, loss, job=job_id)
             port += 1
             job = job_dict(cfg, job_id, server, loss, deadline)
             name = f"ina-loss{round(loss * 100)}"
@@ -281,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("results/training"))
     p.add_argument("--workers", type=int)
     p.add_argument("--epochs", type=int)
+    p.add_argument("--hidden", type=int)
     p.add_argument("--losses", help="comma-separated, starting with 0 (e.g. 0,0.1,0.2,0.35)")
     p.add_argument("--no-gloo", action="store_true")
     p.add_argument("--queue-rate", type=int, help="congestion: packets/s per port")
@@ -295,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             over["workers"] = a.workers
         if a.epochs is not None:
             over["epochs"] = a.epochs
+        if a.hidden is not None:
+            over["hidden"] = a.hidden
         if a.losses:
             try:
                 over["losses"] = tuple(float(x) for x in a.losses.split(","))
