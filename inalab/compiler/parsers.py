@@ -227,6 +227,9 @@ def _parser_stmt(low: Any, s: A.Stmt, scope: Scope, ops: list[Json]) -> None:
                 and isinstance(obj.type, ExternT)
                 and obj.type.name == "packet_in"
             ):
+                allowed = {"extract": (1, 2), "advance": (1,)}.get(f.name, ())
+                if allowed and len(c.args) not in allowed:
+                    raise CompileError(f"packet_in.{f.name}: wrong number of arguments", c.loc)
                 if f.name == "extract":
                     target = low.ex.lower(c.args[0], scope)
                     if target.kind == "stack_next":
@@ -247,6 +250,8 @@ def _parser_stmt(low: Any, s: A.Stmt, scope: Scope, ops: list[Json]) -> None:
                     return
                 raise UnsupportedError(f"packet_in.{f.name} as a statement", c.loc)
         if isinstance(f, A.NameExpr) and f.name == "verify":
+            if len(c.args) != 2:
+                raise CompileError("verify takes 2 arguments", c.loc)
             cond = low.ex.lower(c.args[0], scope)
             err = low.ex.lower(c.args[1], scope)
             ops.append(
@@ -432,6 +437,8 @@ def lower_deparser(low: Any, d: A.ControlDecl, scope: Scope) -> Json:
                 and isinstance(s.call.func, A.Member)
                 and s.call.func.name == "emit"
             ):
+                if len(s.call.args) != 1:
+                    raise CompileError("emit takes 1 argument", s.loc)
                 emit_val(low.ex.lower(s.call.args[0], scope), s)
             elif isinstance(s, A.EmptyStmt):
                 pass

@@ -158,6 +158,11 @@ class StatementLowering(LoweringState):
         if isinstance(e.func, A.Member):
             obj = self.ex.lower(e.func.expr, scope)
             m = e.func.name
+            expected = {"isValid": 0, "lookahead": 0, "read": 1}.get(m)
+            if expected is not None and len(e.args) != expected and obj.kind != "struct":
+                raise CompileError(f"{m} takes {expected} argument(s) here", e.loc)
+            if m == "isValid" and obj.kind == "union" and not obj.members:
+                return self.ex.const_val(0, BoolT(), e)
             if m == "isValid" and obj.kind == "header":
                 return Val(
                     expr("d2b", None, {"type": "field", "value": [obj.name, "$valid$"]}),
