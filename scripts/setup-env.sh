@@ -27,6 +27,8 @@ fi
 stamp=.venv/.inalab-setup
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     [ -x .venv/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv
-    .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+    # torch: the CPU build (2.13.0) for the training hook's tests; pinned, so
+    # pip never reaches for a CUDA build.
+    .venv/bin/pip install -q --disable-pip-version-check -e '.[dev,torch]'
     touch "$stamp"
 fi
