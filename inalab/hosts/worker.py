@@ -14,11 +14,13 @@ received, and results of other jobs/rounds, are ignored and counted.
 
 Loss tolerance: after the round's ``deadline``, while the round stays within
 ``loss_bound`` (a fraction of its packets), a packet outstanding for ``grace``
-is given up: via a PS the worker sends a flush request (a contribution with
-``contrib_count = 0``) and the PS closes the slot and returns its partial sum to
-every worker alike; via a switch (or if the flush is not answered within
-``grace``) the block is zero-filled. Partial sums are rescaled by n/count.
-Beyond the bound the worker keeps retransmitting until ``timeout``.
+is given up: the worker sends a flush request (a contribution with
+``contrib_count = 0``); the switch (``p4src/ina.p4``) or the PS closes the slot
+and sends its partial sum to every worker alike, and answers anything later for
+that slot with the same result, so every rank resolves the block the same way.
+An unanswered flush is repeated every ``grace``. Partial sums are rescaled by
+n/count; an empty closed slot (count 0) is zero-filled on every rank. Beyond the
+bound the worker keeps retransmitting until ``timeout``.
 """
 
 from __future__ import annotations
@@ -366,25 +368,28 @@ class _Round:
         return min(max(self.cfg.rto, w.srtt + 4.0 * w.rttvar), self.cfg.max_rto)
 
     def _give_up(self, outstanding: npt.NDArray, now: float) -> None:
+        """After the deadline, within the loss bound: ask the aggregator (switch or PS)
+        to close each packet unfinished for ``grace`` with a flush request. The closed
+        slot's partial goes to every worker alike, and anything arriving later for it gets
+        that same result, so all ranks resolve the block identically. An unanswered flush
+        is repeated every ``grace`` (never zero-filled locally, which would let ranks
+        differ) until the round's ``timeout``."""
         cfg = self.cfg
         for j in outstanding.tolist():
             if self.done[j]:
                 continue
             if self.flush_at[j]:
-                if now - self.flush_at[j] >= cfg.grace:  # flush unanswered: zero-fill
-                    self.done[j] = True
-                    self.count[j] = 0
+                if now - self.flush_at[j] >= cfg.grace:  # flush or its answer lost: again
+                    self._send(self._payload(j, _RESEND, flush=True), j)
+                    self.flush_at[j] = now
+                    self.retx += 1
                 continue
             if now - self.first[j] < cfg.grace or self.lossy >= self.budget:
                 continue
             self.lossy += 1
-            if cfg.via == "ps":
-                self._send(self._payload(j, _RESEND, flush=True), j)
-                self.flush_at[j] = now
-                self.flushes += 1
-            else:
-                self.done[j] = True
-                self.count[j] = 0
+            self._send(self._payload(j, _RESEND, flush=True), j)
+            self.flush_at[j] = now
+            self.flushes += 1
 
     # ------------------------------------------------------------------ result
     def finish(self) -> npt.NDArray:

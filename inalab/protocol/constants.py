@@ -49,6 +49,7 @@ class InaEvent(enum.IntEnum):
     RESET = 9  # dedicated/leaf: a newer seq started the cell's next round over the old one
     STALE = 10  # dedicated/leaf: a seq older than the cell's round (late or relaunched): dropped
     FLUSHED = 11  # a flush (contrib_count 0) closed a partial or empty slot: partial multicast
+    EARLY = 12  # a newer seq while a worker may still need the cell's result: dropped, retried
 
 
 DROP_REASON_COUNT = 16  # ina_drop_counter size (and per-job row stride): room to grow

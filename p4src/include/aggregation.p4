@@ -37,7 +37,9 @@
     exp_reg.write(meta.cell, meta.exp_new); \
     ecn_reg.write(meta.cell, meta.ecn_new); \
     owner_reg.write(meta.cell, meta.owner); \
-    stamp_reg.write(meta.cell, standard_metadata.ingress_global_timestamp);
+    stamp_reg.write(meta.cell, standard_metadata.ingress_global_timestamp); \
+    ack_reg.write(meta.cell, 0); \
+    ack_count_reg.write(meta.cell, 0);
 
 #define INA_VALUE_REGISTER(i) register<ina_value_t>(INA_CELLS) value_reg_##i;
 
@@ -50,6 +52,10 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
     register<ina_flags_t>(INA_CELLS) ecn_reg;
     register<owner_tag_t>(INA_CELLS) owner_reg;
     register<timestamp_t>(INA_CELLS) stamp_reg;  // last update (best-effort lease)
+    // workers known to have the cell's result (they sent a later seq): the round may be
+    // replaced by a newer one only when all n_workers have it
+    register<worker_bitmap_t>(INA_CELLS) ack_reg;
+    register<contrib_count_t>(INA_CELLS) ack_count_reg;
     INA_FOR_LANES(INA_VALUE_REGISTER)
 
     counter(INA_EVENTS, CounterType.packets) ina_event_counter;
@@ -158,8 +164,10 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
             } else {
                 meta.slot = (region_t)hdr.ina.slot_id;
                 meta.cell = meta.region_base + meta.slot;
+                meta.other_cell = INA_SLOTS + meta.region_base + meta.slot;
                 if ((hdr.ina.flags & INA_FLAG_SHADOW) != 0) {
                     meta.cell = INA_SLOTS + meta.region_base + meta.slot;
+                    meta.other_cell = meta.region_base + meta.slot;
                 }
             }
             if (meta.slot >= meta.region_size || meta.region_base + meta.slot >= INA_SLOTS) {
@@ -186,20 +194,80 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                         meta.bitmap_old = 0;
                         count_event(EVENT_RECLAIMED);
                     }
-                } else if (meta.bitmap_old != 0 && meta.owner_old != meta.owner) {
-                    // ---- the cell holds another round of this slot (seq = its round tag)
-                    if ((job_id_t)(meta.owner_old >> 32) == hdr.ina.job_id
-                            && ((hdr.ina.seq - (ina_seq_t)meta.owner_old) & 0x80000000) != 0) {
-                        meta.stale = 1;  // older: a late packet or a relaunched worker
-                    } else {
-                        meta.bitmap_old = 0;  // newer: every worker is done with the old round
+                } else {
+                    // ---- acknowledgements (SwitchML's argument, kept across flushes): a
+                    // worker sends seq q only once it has the result of q's predecessor in
+                    // the other set, so q acknowledges that older round there.
+                    bitmap_reg.read(meta.other_bitmap, meta.other_cell);
+                    owner_reg.read(meta.other_owner, meta.other_cell);
+                    if (meta.other_bitmap != 0
+                            && (job_id_t)(meta.other_owner >> 32) == hdr.ina.job_id
+                            && (((ina_seq_t)meta.other_owner - hdr.ina.seq) & 0x80000000) != 0) {
+                        ack_reg.read(meta.ack_other, meta.other_cell);
+                        if ((meta.ack_other & meta.worker_mask) == 0) {
+                            ack_reg.write(meta.other_cell, meta.ack_other | meta.worker_mask);
+                            ack_count_reg.read(meta.ack_count_other, meta.other_cell);
+                            ack_count_reg.write(meta.other_cell, meta.ack_count_other + 1);
+                        }
+                    }
+                    if (meta.bitmap_old != 0
+                            && (job_id_t)(meta.owner_old >> 32) != hdr.ina.job_id) {
+                        meta.bitmap_old = 0;  // another job's leftovers
                         count_event(EVENT_RESET);
+                    } else if (meta.bitmap_old != 0 && meta.count_old == meta.n_workers) {
+                        // ---- a complete round: replaced only once every worker has its
+                        // result, since nobody can fetch it again after that
+                        ack_reg.read(meta.ack_old, meta.cell);
+                        ack_count_reg.read(meta.ack_count_old, meta.cell);
+                        if (meta.owner_old != meta.owner
+                                && ((hdr.ina.seq - (ina_seq_t)meta.owner_old) & 0x80000000) == 0
+                                && (meta.ack_old & meta.worker_mask) == 0) {
+                            // a newer seq: the sender is done with the old round as well
+                            meta.ack_count_old = meta.ack_count_old + 1;
+                            ack_reg.write(meta.cell, meta.ack_old | meta.worker_mask);
+                            ack_count_reg.write(meta.cell, meta.ack_count_old);
+                        }
+                        if (meta.ack_count_old >= meta.n_workers) {
+                            if (meta.owner_old != meta.owner
+                                    && ((hdr.ina.seq - (ina_seq_t)meta.owner_old) & 0x80000000)
+                                       == 0) {
+                                meta.bitmap_old = 0;  // the next round
+                                count_event(EVENT_RESET);
+                            } else if (meta.flush == 0
+                                    && (hdr.ina.flags & INA_FLAG_RESEND) == 0) {
+                                // a first transmission of this or an older seq to a finished
+                                // round: a relaunched worker restarting the sequence
+                                meta.bitmap_old = 0;
+                                count_event(EVENT_RESET);
+                            } else {
+                                meta.stale = 1;  // a late resend or flush: nobody needs it
+                            }
+                        } else if (meta.owner_old != meta.owner) {
+                            if (((hdr.ina.seq - (ina_seq_t)meta.owner_old) & 0x80000000) != 0) {
+                                meta.stale = 1;  // older: a late packet or a relaunched worker
+                            } else {
+                                meta.early = 1;  // a worker may still need the old result
+                            }
+                        }
+                    } else if (meta.bitmap_old != 0 && meta.owner_old != meta.owner) {
+                        // ---- a partial round of another seq
+                        if (((hdr.ina.seq - (ina_seq_t)meta.owner_old) & 0x80000000) != 0) {
+                            meta.stale = 1;  // older
+                        } else {
+                            // newer: the partial cannot be needed (its seq was finished by
+                            // the sender, so it was complete once): a late packet's leftover
+                            meta.bitmap_old = 0;
+                            count_event(EVENT_RESET);
+                        }
                     }
                 }
 
                 if (meta.stale == 1) {
                     mark_to_drop(standard_metadata);
                     count_event(EVENT_STALE);
+                } else if (meta.early == 1) {
+                    mark_to_drop(standard_metadata);  // the sender's timer retries
+                    count_event(EVENT_EARLY);
                 } else if (meta.mode == JOB_MODE_BEST_EFFORT
                         && (meta.flush == 1 || meta.bitmap_old != 0)
                         && (meta.flush == 1 || meta.owner_old != meta.owner)) {

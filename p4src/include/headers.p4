@@ -115,6 +115,7 @@ struct metadata_t {
     worker_bitmap_t bitmap_old;
     worker_bitmap_t bitmap_new;
     worker_bitmap_t bitmap_other;
+    worker_bitmap_t other_bitmap;
     contrib_count_t count_old;
     contrib_count_t count_new;
     contrib_count_t total_old;
@@ -128,6 +129,12 @@ struct metadata_t {
     timestamp_t     stamp_old;
     bit<1>          flush;       // contrib_count == 0: close the slot with what it holds
     bit<1>          stale;       // seq older than the cell's current round
+    bit<1>          early;       // seq newer, but a worker may still need the old result
+    worker_bitmap_t ack_old;
+    contrib_count_t ack_count_old;
+    worker_bitmap_t ack_other;
+    contrib_count_t ack_count_other;
+    owner_tag_t     other_owner;
     // per-lane update: value = (old & keep_mask) + (packet & add_mask)
     ina_value_t keep_mask;
     ina_value_t add_mask;

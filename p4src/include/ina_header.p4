@@ -88,6 +88,7 @@ const bit<8> EVENT_RECLAIMED = 8;
 const bit<8> EVENT_RESET = 9;
 const bit<8> EVENT_STALE = 10;
 const bit<8> EVENT_FLUSHED = 11;
+const bit<8> EVENT_EARLY = 12;
 #define INA_DROP_REASONS 16
 #define INA_EVENTS 16
 #define INA_IMPORTANCE_CLASSES 8

@@ -60,18 +60,45 @@ def test_results_leave_from_the_address_contributions_went_to(rig: Rig) -> None:
 
 def test_newer_seq_starts_the_next_round_of_a_cell(rig: Rig) -> None:
     _complete(rig, seq=0)
-    # worker 0 moves on to the next use of set 0 (seq 16, 8 slots x 2 sets) while
-    # the others still hold the seq-0 result: the stale sum and bits are dropped
+    _complete(rig, seq=8, flags=fmt.Flag.SHADOW)  # sending seq 8 acknowledges seq 0's result
+    assert rig.register("ack_reg", 0) == 0b111
+    # the next use of set 0 (seq 16, 8 slots x 2 sets) drops seq 0's sum and bits
     a = _vals()
     assert rig.send(1, contribution(0, a, seq=16)) == []
     assert rig.register("bitmap_reg", 0) == 0b001
     assert rig.register("owner_reg", 0) == (1 << 32) | 16
+    assert rig.register("ack_reg", 0) == 0
     assert rig.counter("ina_event_counter", InaEvent.RESET) == 1
     b, c = _vals(), _vals()
     assert rig.send(2, contribution(1, b, seq=16)) == []
     out = rig.send(3, contribution(2, c, seq=16))
     assert len(out) == 3
     np.testing.assert_array_equal(parse(out[0][1]).values, _sum([a, b, c]))
+
+
+def test_a_round_is_kept_until_every_worker_has_its_result(rig: Rig) -> None:
+    rows = _complete(rig, seq=0)
+    # worker 2 lost seq 0's result; its peers send seq 8 and close it with a flush,
+    # then send seq 16 to set 0: too early, worker 2 still needs seq 0 there
+    sh = fmt.Flag.SHADOW
+    assert rig.send(1, contribution(0, _vals(), seq=8, flags=sh)) == []
+    assert len(rig.send(2, contribution(1, np.zeros(32), seq=8, flags=sh, contrib=0))) == 3
+    assert rig.send(1, contribution(0, _vals(), seq=16)) == []
+    assert rig.send(2, contribution(1, _vals(), seq=16)) == []
+    assert rig.counter("ina_event_counter", InaEvent.EARLY) == 2
+    # worker 2's retransmission still finds seq 0's result
+    out = rig.send(3, contribution(2, np.zeros(32), seq=0, flags=fmt.Flag.RESEND))
+    assert [p for p, _ in out] == [3]
+    np.testing.assert_array_equal(parse(out[0][1]).values, _sum(rows))
+    # it moves on to seq 8 (closed: the partial comes back) and so acknowledges seq 0
+    out = rig.send(3, contribution(2, _vals(), seq=8, flags=sh))
+    assert [p for p, _ in out] == [3] and parse(out[0][1]).ina.contrib_count == 1
+    assert rig.register("ack_count_reg", 0) == 3
+    # now seq 16 may replace seq 0
+    a = _vals()
+    assert rig.send(1, contribution(0, a, seq=16, flags=fmt.Flag.RESEND)) == []
+    assert rig.counter("ina_event_counter", InaEvent.RESET) == 1
+    assert rig.register("bitmap_reg", 0) == 0b001
 
 
 def test_relaunched_worker_gets_no_stale_result(rig: Rig) -> None:
@@ -93,8 +120,23 @@ def test_relaunched_worker_gets_no_stale_result(rig: Rig) -> None:
     assert len(out) == 3 and parse(out[0][1]).ina.contrib_count == 1
 
 
+def test_a_finished_round_is_free_for_a_relaunched_sequence(rig: Rig) -> None:
+    _complete(rig, seq=0)
+    _complete(rig, seq=8, flags=fmt.Flag.SHADOW)  # every worker has seq 0's result
+    # a late resend of seq 0 is dropped: nobody needs that result any more
+    assert rig.send(1, contribution(0, _vals(), seq=0, flags=fmt.Flag.RESEND)) == []
+    assert rig.send(1, contribution(0, np.zeros(32), seq=0, contrib=0)) == []
+    assert rig.counter("ina_event_counter", InaEvent.STALE) == 2
+    # new worker processes start the sequence at 0 again: a fresh round, a fresh sum
+    rows = _complete(rig, seq=0)
+    assert rig.counter("ina_event_counter", InaEvent.RESET) == 1
+    out = rig.send(1, contribution(0, np.zeros(32), seq=0, flags=fmt.Flag.RESEND))
+    np.testing.assert_array_equal(parse(out[0][1]).values, _sum(rows))
+
+
 def test_seq_comparison_wraps_around(rig: Rig) -> None:
     _complete(rig, seq=2**32 - 16)
+    _complete(rig, seq=2**32 - 8, flags=fmt.Flag.SHADOW)
     # seq 0 follows 2^32 - 16 (serial-number arithmetic): a newer round
     assert rig.send(1, contribution(0, _vals(), seq=0)) == []
     assert rig.counter("ina_event_counter", InaEvent.RESET) == 1
@@ -129,6 +171,7 @@ def test_flush_closes_a_partial_slot_for_every_worker(rig: Rig) -> None:
 
 def test_flush_of_an_empty_slot_closes_it_empty(rig: Rig) -> None:
     _complete(rig, seq=0)  # the cell holds an older round: its values must not leak
+    _complete(rig, seq=8, flags=fmt.Flag.SHADOW)
     out = rig.send(1, contribution(0, np.zeros(32), seq=16, contrib=0))
     assert [p for p, _ in out] == list(PORTS)
     got = parse(out[0][1])

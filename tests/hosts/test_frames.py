@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import functools
+import random
 import threading
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -17,6 +20,7 @@ from inalab.hosts.errors import ConfigError
 from inalab.hosts.frames import FrameTransport, HostAddress, build_frame, udp_payload
 from inalab.hosts.worker import Worker
 from inalab.protocol import format as fmt
+from inalab.protocol.constants import InaEvent
 from inalab.protocol.scapy_layer import INA
 
 ADDR = HostAddress(
@@ -63,7 +67,9 @@ PORTS = (1, 2, 3)
 SLOTS = 16
 
 
-def _switch_job(drop: int = 0) -> tuple[Any, dict[int, FrameTransport], JobConfig]:
+def _switch_job(
+    drop: int = 0, result_loss: float = 0.0
+) -> tuple[Any, dict[int, FrameTransport], JobConfig]:
     from dataplane.harness import Rig  # the data-plane tests' rig: compile + switch core
 
     rig = Rig(lanes=32)
@@ -76,8 +82,15 @@ def _switch_job(drop: int = 0) -> tuple[Any, dict[int, FrameTransport], JobConfi
             mac=f"02:00:00:00:00:{port:02x}", ip=f"10.0.0.{port}",
             gateway_mac="02:aa:00:00:00:01", server_ip="10.0.0.100",
         )  # fmt: skip
-        transports[port] = FrameTransport(lambda f, p=port: rig.sw.receive(p, f), addr, paths=2)
-    rig.sw.set_transmit_handler(lambda port, data: transports[port].deliver(bytes(data)))
+        transports[port] = FrameTransport(functools.partial(rig.sw.receive, port), addr, paths=2)
+    lose = random.Random(11)
+
+    def tx(port: int, data: bytes) -> None:
+        if result_loss and lose.random() < result_loss:  # only the switch thread calls this
+            return
+        transports[port].deliver(bytes(data))
+
+    rig.sw.set_transmit_handler(tx)
     cfg = JobConfig(
         job_id=5, rank=0, n_workers=len(PORTS), server="10.0.0.100", via="switch",
         slots=SLOTS, rto=0.05, max_rto=0.3, timeout=60.0,
@@ -118,7 +131,8 @@ def test_int32_and_float32_allreduce_through_the_p4_program() -> None:
             assert np.array_equal(out, np.sum(xi, axis=0, dtype=np.int32))
             assert st.exact == st.blocks == 32 and st.malformed == 0
         xf = [(rng.standard_normal(1000) * 100).astype(np.float32) for _ in PORTS]
-        res = _run(cfg, transports, xf)
+        # new Worker objects: they continue the job's packet sequence (32 packets so far)
+        res = _run(replace(cfg, first_packet=32), transports, xf)
         agreed = np.max([qz.block_exponents(qz.chunk(x, 32)) for x in xf], axis=0)
         exact = np.sum(np.array(xf, dtype=np.float64), axis=0)
         bound = np.repeat(qz.error_bound(agreed, 3), 32)[:1000] + np.abs(exact) * 2.0**-23
@@ -142,6 +156,47 @@ def test_int32_exact_when_the_switch_drops_ten_percent() -> None:
             assert np.array_equal(out, np.sum(xi, axis=0, dtype=np.int32))
             retx += st.retransmissions
         assert retx > 0
+    finally:
+        rig.close()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("dtype", ["int32", "float32"])
+def test_every_worker_ends_with_the_same_array_under_loss_with_a_loss_bound(dtype: str) -> None:
+    # 15% of contributions dropped by the P4 drop simulator, 10% of result copies lost on
+    # the way to the hosts; a deadline far shorter than the timers, so lost packets are
+    # given up: each rank flushes, the switch closes the slot and multicasts its partial,
+    # and later packets for it get the same result, so all ranks agree on every block.
+    rig, transports, cfg = _switch_job(drop=9830, result_loss=0.1)
+    cfg = JobConfig.from_dict(
+        {**cfg.__dict__, "deadline": 0.01, "grace": 0.05, "loss_bound": 0.6, "rto": 0.2,
+         "max_rto": 0.4, "timeout": 60.0}
+    )  # fmt: skip
+    try:
+        rng = np.random.default_rng(12)
+        if dtype == "int32":
+            xs = [rng.integers(-1000, 1000, 32 * 60, dtype=np.int32) for _ in PORTS]
+        else:
+            xs = [(rng.standard_normal(32 * 60) * 10).astype(np.float32) for _ in PORTS]
+        res = _run(cfg, transports, xs)
+        outs = [res[i][0] for i in range(len(PORTS))]
+        stats = [res[i][1] for i in range(len(PORTS))]
+        for i in range(1, len(PORTS)):
+            assert np.array_equal(outs[i], outs[0]), f"rank {i} differs from rank 0"
+        assert sum(st.flushes for st in stats) > 0  # the deadline path was taken
+        for st in stats:  # every rank classifies every block alike
+            assert (st.exact, st.partial, st.missing) == (
+                stats[0].exact,
+                stats[0].partial,
+                stats[0].missing,
+            )
+            assert st.partial + st.missing > 0
+        if dtype == "int32":  # exact blocks are exact
+            want = np.sum(xs, axis=0, dtype=np.int32).reshape(60, 32)
+            got = outs[0].reshape(60, 32)
+            match = (got == want).all(axis=1)
+            assert match.sum() >= stats[0].exact
+        assert rig.counter("ina_event_counter", InaEvent.FLUSHED) > 0
     finally:
         rig.close()
 
@@ -202,7 +257,7 @@ def test_best_effort_collisions_are_aggregated_by_the_ps_behind_the_switch() -> 
             mac=f"02:00:00:00:00:{port:02x}", ip=f"10.0.0.{port}",
             gateway_mac=sw_mac, server_ip="10.0.0.100",
         )  # fmt: skip
-        transports[port] = FrameTransport(lambda f, p=port: rig.sw.receive(p, f), addr)
+        transports[port] = FrameTransport(functools.partial(rig.sw.receive, port), addr)
     rig.sw.set_transmit_handler(tx)
     cfg = JobConfig(
         job_id=6, rank=0, n_workers=2, server="10.0.0.100", via="switch", slots=16,

@@ -227,20 +227,42 @@ def test_empty_array_needs_no_network() -> None:
     assert out.shape == (0,) and w.last_stats is not None and w.last_stats.packets == 0
 
 
-def test_via_switch_lost_blocks_are_zero_filled_after_the_deadline() -> None:
-    lost = {1, 6}
+def test_via_switch_lost_blocks_are_closed_by_a_flush_like_the_ps() -> None:
+    lost = {1, 6}  # every packet of rank 0 for these blocks vanishes, flushes too
     hub = Hub([PsJob(3, N)], drop_if=lambda rank, h: rank == 0 and h["seq"] in lost)
     xs = ints(9, 320)
     c = cfg(via="switch", deadline=0.5, loss_bound=0.25, grace=0.1)
     res = ok(run_workers(hub, c, xs))
     exact = np.sum(xs, axis=0, dtype=np.int32).reshape(10, 32)
-    for r in range(N):
+    partial = np.rint((xs[1].astype(np.float64) + xs[2]) * N / 2).astype(np.int32).reshape(10, 32)
+    for r in range(N):  # rank 0 too: the closed partial goes to every worker
         (out,), (st,) = res[r]
-        assert (st.exact, st.partial, st.missing, st.flushes) == (8, 0, 2, 0)
+        assert (st.exact, st.partial, st.missing) == (8, 2, 0)
         out = out.reshape(10, 32)
-        assert not out[sorted(lost)].any()
-        keep = [b for b in range(10) if b not in lost]
-        assert np.array_equal(out[keep], exact[keep])
+        for blk in range(10):
+            assert np.array_equal(out[blk], partial[blk] if blk in lost else exact[blk]), blk
+    assert sum(res[r][1][0].flushes for r in (1, 2)) >= 2
+
+
+def test_an_unanswered_flush_is_repeated_not_zero_filled() -> None:
+    dropped: list[int] = []
+
+    def drop_first_flushes(rank: int, h: dict[str, int]) -> bool:
+        if h["contrib_count"] == 0 and len(dropped) < 3:
+            dropped.append(h["seq"])
+            return True
+        return rank == 2 and h["seq"] == 4  # rank 2 never contributes block 4
+
+    hub = Hub([PsJob(3, N)], drop_if=drop_first_flushes)
+    xs = ints(10, 320)
+    c = cfg(deadline=0.2, loss_bound=0.2, grace=0.05)
+    res = ok(run_workers(hub, c, xs))
+    outs = [res[r][0][0] for r in range(N)]
+    for r in range(N):
+        (_,), (st,) = res[r]
+        assert (st.exact, st.partial, st.missing) == (9, 1, 0)
+        assert np.array_equal(outs[r], outs[0])
+    assert len(dropped) == 3 and hub.agg.counters["partial"] == 1
 
 
 def test_fast_retransmit_when_later_packets_overtake_a_lost_one() -> None:
