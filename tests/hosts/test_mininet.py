@@ -107,15 +107,12 @@ def test_worker_processes_allreduce_through_the_switch_process(
             }
             (tmp_path / f"{name}.json").write_text(json.dumps(job))
         for h in workers:
-            # A result keeps the IPv4 source of the contribution it was made from, so the
-            # copy for the last contributor (and every unicast answer to a retransmission)
-            # arrives with the receiver's own address as source: Linux drops that as a
-            # martian unless accept_local is on. (The P4 program could rewrite the source.)
+            # strict reverse-path filtering and no accept_local: results leave the switch
+            # from the address the contributions went to, never the receiver's own
             host = net.host(h.name)
-            intf = host.defaultIntf()
-            for conf in ("all", "default", str(intf)):
-                host.cmd(f"sysctl -q -w net.ipv4.conf.{conf}.accept_local=1")
-                host.cmd(f"sysctl -q -w net.ipv4.conf.{conf}.rp_filter=0")
+            for conf in ("all", "default", str(host.defaultIntf())):
+                host.cmd(f"sysctl -q -w net.ipv4.conf.{conf}.accept_local=0")
+                host.cmd(f"sysctl -q -w net.ipv4.conf.{conf}.rp_filter=1")
         procs = []
         for i, h in enumerate(workers):
             np.save(tmp_path / f"i{i}.npy", xs[i])
