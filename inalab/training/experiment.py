@@ -36,7 +36,7 @@ from inalab.topologies.spec import HostSpec, Link, LinkProfile, SwitchSpec, Topo
 from inalab.training.congestion import CongestionConfig, run_congestion
 from inalab.training.congestion import table as congestion_table
 from inalab.training.errors import TrainingError, UsageError
-from inalab.training.runs import RunFailed, RunSpec, run_on_hosts
+from inalab.training.runs import RunFailed, RunSpec, run_on_hosts, summarize
 
 PREFIX = "tr"  # node names trh1.., trs1, trps: apart from the other scenarios' networks
 GRPC_PORT, THRIFT_PORT = 50151, 9190  # away from the defaults other networks use
@@ -205,13 +205,43 @@ def run_experiment(
             port += 1
             job = job_dict(cfg, job_id, server, loss, deadline)
             name = f"ina-loss{round(loss * 100)}"
-            s = one(run_spec(cfg, hosts, name, "ina", master, port, job=job, loss=loss))
+            spec = run_spec(cfg, hosts, name, "ina", master, port, job=job, loss=loss)
+            if loss > 0:
+                try:
+                    one(spec)
+                except RunFailed as e:  # recorded in the table; the next loss rate still runs
+                    print(f"run {name}: FAILED: {e}", file=sys.stderr, flush=True)
+                    summaries.append(failed_run(spec, str(e)))
+                continue
+            s = one(spec)
             if loss == 0:
                 per_round = _round_seconds(out, "ina-loss0", cfg.workers)
                 deadline = max(cfg.min_deadline, cfg.deadline_factor * per_round)
                 s["deadline_for_lossy_runs"] = deadline
     write_report(summaries, cfg, out)
     return summaries
+
+
+def failed_run(spec: RunSpec, error: str) -> dict[str, Any]:
+    """The summary row of a run that failed: which, why (the first rank's error)."""
+    lines = [ln for ln in error.splitlines() if ln.startswith("error:")]
+    first = next((ln for ln in lines if "did not complete" in ln), lines[0] if lines else error)
+    return {"name": spec.name, "comm": spec.comm, "loss": spec.loss, "failed": first[:400]}
+
+
+def summaries_from_files(cfg: ExperimentConfig, out: Path) -> list[dict[str, Any]]:
+    """Summaries of the runs whose every rank left its result in ``out`` (re-report)."""
+    hosts = tuple(h.name for h in training_rack(cfg.workers).hosts if h.role == "worker")
+    names = (["gloo"] if cfg.with_gloo else []) + [f"ina-loss{round(p * 100)}" for p in cfg.losses]
+    rows = []
+    for name, loss in zip(names, ([0.0] if cfg.with_gloo else []) + list(cfg.losses), strict=True):
+        spec = run_spec(cfg, hosts, name, "gloo" if name == "gloo" else "ina", "", 1, loss=loss,
+                        job={} if name != "gloo" else None)  # fmt: skip
+        if all((out / f"{name}.rank{r}.json").exists() for r in range(cfg.workers)):
+            rows.append(summarize(spec, out, cfg.target_accuracy))
+        else:
+            rows.append(failed_run(spec, "no result (the run failed or did not run)"))
+    return rows
 
 
 def _round_seconds(out: Path, name: str, workers: int) -> float:
@@ -229,6 +259,9 @@ def table(summaries: list[dict[str, Any]]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for s in summaries:
+        if "failed" in s:
+            lines.append(f"| {s['name']} | {s['loss']:.0%} | failed: {s['failed']} |||||||")
+            continue
         delta = s["final_accuracy"] - ref["final_accuracy"] if ref else math.nan
         tta = "never" if s["time_to_target"] is None else f"{s['time_to_target']:.1f}"
         sent = s["hook_bytes_per_iteration"] or s["iface_bytes_per_iteration"]
@@ -262,6 +295,8 @@ def plot(summaries: list[dict[str, Any]], path: Path) -> None:
         raise TrainingError("the plot needs matplotlib: pip install 'inalab[dev]'") from None
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for s in summaries:
+        if "failed" in s:
+            continue
         ax.plot(s["elapsed_per_epoch"], s["accuracy_per_epoch"], marker="o", label=s["name"])
     ax.set_xlabel("wall time (s)")
     ax.set_ylabel("test accuracy")
@@ -287,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-gloo", action="store_true")
     p.add_argument("--queue-rate", type=int, help="congestion: packets/s per port")
     p.add_argument("--deadline", type=float, help="congestion: seconds per round")
+    p.add_argument(
+        "--report-only", action="store_true", help="re-make the loss report from --out's files"
+    )
     p.add_argument("--grpc-port", type=int, default=GRPC_PORT)
     p.add_argument("--thrift-port", type=int, default=THRIFT_PORT)
     a = p.parse_args(argv)
@@ -313,7 +351,11 @@ def main(argv: list[str] | None = None) -> int:
         if a.deadline is not None:
             cong = replace(cong, deadline=a.deadline)
         ports = {"grpc_port": a.grpc_port, "thrift_port": a.thrift_port}
-        if a.part in ("loss", "all"):
+        if a.report_only:
+            summaries = summaries_from_files(cfg, a.out)
+            write_report(summaries, cfg, a.out)
+            print(table(summaries), end="")
+        elif a.part in ("loss", "all"):
             summaries = run_experiment(cfg, a.out, **ports)
             print(table(summaries), end="")
         if a.part in ("congestion", "all"):
