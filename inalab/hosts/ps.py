@@ -8,7 +8,7 @@ twice; when the count reaches n the result goes to every worker of the job
 (the PS's "multicast": one unicast per known worker address); a contribution to
 a completed slot gets the result back by unicast (UNICAST flag).
 
-Beyond the switch: a flush request (a contribution with ``contrib_count = 0``,
+As the switch does: a flush request (a contribution with ``contrib_count = 0``,
 sent by a worker past its deadline) closes an incomplete slot, and its partial
 sum (count < n, bitmap of who is in it) goes to every worker, so all workers
 see the same result; later contributions to it get that result back, even
