@@ -46,6 +46,7 @@ class JobSpec:
     paths: int = 2
     ps_host: str = "ps"
     with_ps: bool = False  # also start the PS with via="switch" (best-effort collisions)
+    timed: bool = False  # run timed_worker: also record each packet's first result time
     importance: str = "magnitude"
     # "normal": N(0, 1) values; "layered": each block of `lanes` values scaled by
     # 10**U(-3, 0), the same for every rank (layers of very different gradient
@@ -244,8 +245,13 @@ class RunningJob:
             self._start_ps()
         for r, host in enumerate(s.workers):
             np.save(self.dir / f"in{r}.npy", self.xs[r])
+            runner = (
+                [sys.executable, "-m", "inalab.scenarios.timed_worker",
+                 "--arrivals", str(self.dir / f"arr{r}.npy")]
+                if s.timed else [str(BIN / "inalab-worker")]
+            )  # fmt: skip
             cmd = [
-                str(BIN / "inalab-worker"),
+                *runner,
                 "--config",
                 str(cfg),
                 "--rank",
@@ -264,6 +270,11 @@ class RunningJob:
             )
         self.started = time.monotonic()
         return self
+
+    def arrivals(self) -> list[npt.NDArray[Any]]:
+        """Per rank, seconds from round start to each packet's first result (NaN:
+        never); only for ``timed`` jobs, after :meth:`wait`."""
+        return [np.load(self.dir / f"arr{r}.npy") for r in range(self.spec.n)]
 
     def kill(self) -> None:
         for p in [*self.procs, *([self.ps] if self.ps else [])]:

@@ -73,11 +73,11 @@ def test_loss_sweep_exact_without_loss_and_degrading_with_it(
             # (not: matching >= exact. Under loss a float32 block can complete
             # with count n and still be wrong: docs/scenarios.md, loss.)
         assert rows[2]["time_s"] > rows[0]["time_s"]
-    ps = {r["loss"]: r for r in doc["rows"] if r["method"] == "ps"}
-    # the PS closes slots with what arrived: partial aggregates rise with loss
-    assert ps[0.0]["partial_fraction"] == 0 < ps[0.3]["partial_fraction"]
-    ina = [r for r in doc["rows"] if r["method"] == "ina"]
-    assert all(r["partial_fraction"] == 0 for r in ina)  # the switch path zero-fills
+    for method in ("ina", "ps"):
+        by_loss = {r["loss"]: r for r in doc["rows"] if r["method"] == method}
+        # after the deadline a flush closes a slot with what arrived (the switch
+        # and the PS alike): partial aggregates appear with loss
+        assert by_loss[0.0]["partial_fraction"] == 0 < by_loss[0.3]["partial_fraction"]
 
 
 @pytest.mark.mininet
@@ -89,10 +89,9 @@ def test_importance_aware_dropping_keeps_more_gradient_mass(
     assert mass["importance"] > mass["tail-drop"], mass
     for r in doc["rows"]:
         assert r["queue_drops"] > 0, r  # the queues really were congested
-        assert 0 < r["delivered_mass"] <= 1
-        assert r["correct_blocks"] <= r["delivered_blocks"] + 1e-9
+        assert 0 < r["delivered_mass"] <= 1 and 0 < r["delivered_blocks"] <= 1
     imp = [r for r in doc["rows"] if r["policy"] == "importance"]
-    # more mass per delivered block: the blocks that got through are the large ones
+    # more mass than blocks by the deadline: what got through first are the large blocks
     assert all(r["delivered_mass"] > r["delivered_blocks"] for r in imp), imp
 
 
