@@ -178,7 +178,6 @@ class Testbed:
         )
         try:
             self.net.start()
-            self._accept_own_results()
             kind = "bmv2" if self.kind == "bmv2" else "inalab"
             for s in self.topo.switches:
                 self.controls[s.name] = SwitchControl(s.name, self.net.thrift_port(s.name), kind)
@@ -191,19 +190,6 @@ class Testbed:
             self.stop()
             raise
         return self
-
-    def _accept_own_results(self) -> None:
-        """A result keeps the source address of the contribution that completed
-        its slot, so the worker that completed it receives a datagram "from"
-        itself, which Linux drops as a martian unless ``accept_local`` is on."""
-        for h in self.topo.hosts:
-            node = self.net.host(h.name)
-            iface = f"{h.name}-eth0"
-            node.cmd(
-                "sysctl -qw net.ipv4.conf.all.accept_local=1 "
-                f"net.ipv4.conf.{iface}.accept_local=1 "
-                f"net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.{iface}.rp_filter=0"
-            )
 
     def _start_controller(self, program: Path) -> None:
         from inalab.controller.errors import ControllerError
