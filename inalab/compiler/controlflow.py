@@ -12,7 +12,7 @@ from .errors import CompileError, UnsupportedError
 from .exprs import Scope, Val, as_bool, hex_value, param_json
 from .externs import instantiate
 from .statements import StatementLowering
-from .typesys import BitT, BoolT, EnumT, ExternT, type_name, width_of
+from .typesys import CURRENT_LOC, BitT, BoolT, EnumT, ExternT, type_name, width_of
 
 Json = dict[str, Any]
 Setter = Callable[[str | None], None]
@@ -69,6 +69,7 @@ class ControlFlowLowering(StatementLowering):
         actions: dict[str, Val] = {}
         scope.names["$actions"] = Val({"type": "actions"}, BoolT(), "extern", members=actions)
         for loc in d.locals:
+            CURRENT_LOC.set(loc.loc)
             given = _annotation_str(loc, "name") or loc.name
             fq = given[1:] if given.startswith(".") else f"{prefix}.{given}"
             if isinstance(loc, A.ActionDecl):

@@ -8,6 +8,7 @@ from typing import Any
 from . import ast as A
 from .errors import CompileError, UnsupportedError
 from .typesys import (
+    CURRENT_LOC,
     BitT,
     BoolT,
     EnumT,
@@ -136,6 +137,8 @@ class ExprLowering:
 
     # ------------------------------------------------------------ entry points
     def lower(self, e: A.Expr, scope: Scope, want: Type | None = None) -> Val:
+        if e.loc.line:
+            CURRENT_LOC.set(e.loc)
         v = self._lower(e, scope, want)
         if v.json.get("type") == "lookahead" and "value" in v.json:
             v = self.state.materialize_lookahead(v, e)

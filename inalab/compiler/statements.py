@@ -11,7 +11,7 @@ from .errors import CompileError, UnsupportedError
 from .exprs import Scope, Val, as_bool, expr, hexstr, param_json
 from .externs import extern_function, method_call
 from .state import LoweringState
-from .typesys import BitT, BoolT, ExternT, StructLikeT, Type, VarbitT, VoidT, width_of
+from .typesys import CURRENT_LOC, BitT, BoolT, ExternT, StructLikeT, Type, VarbitT, VoidT, width_of
 
 Json = dict[str, Any]
 Setter = Callable[[str | None], None]
@@ -238,6 +238,8 @@ class StatementLowering(LoweringState):
             self.cur_prims = saved
 
     def _stmt_prim(self, s: A.Stmt, scope: Scope) -> None:
+        if s.loc.line:
+            CURRENT_LOC.set(s.loc)
         if isinstance(s, A.Assign):
             self.assign(s.lhs, s.rhs, scope, s)
         elif isinstance(s, A.CallStmt):
@@ -528,6 +530,7 @@ class StatementLowering(LoweringState):
         if len(bound) > len(act.params):
             raise CompileError(f"too many arguments for action {act.name}", act.loc)
         for i, p in enumerate(act.params):
+            CURRENT_LOC.set(p.loc)
             t = self.env.resolve(p.type)
             if i < len(bound):
                 inner.names[p.name] = self.ex.coerce(vals[i], t, bound[i])

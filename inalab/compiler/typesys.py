@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from . import ast as A
-from .errors import CompileError, UnsupportedError
+from .errors import UNKNOWN_LOC, CompileError, SourceLoc, UnsupportedError
+
+# The source location being lowered, for errors raised deep inside type helpers.
+CURRENT_LOC: ContextVar[SourceLoc] = ContextVar("CURRENT_LOC", default=UNKNOWN_LOC)
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,10 @@ def width_of(t: Type) -> int:
         return t.max_width
     if isinstance(t, StructLikeT):
         return sum(width_of(ft) for _, ft in t.fields)
-    raise ValueError(f"type {type_name(t)} has no width")
+    raise CompileError(
+        f"a value of type {type_name(t)} has no fixed width here (add a cast or a width)",
+        CURRENT_LOC.get(),
+    )
 
 
 def type_name(t: Type) -> str:
