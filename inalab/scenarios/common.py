@@ -97,6 +97,10 @@ def run_guarded(prog: str, fn: Callable[[], int]) -> int:
     except (ScenarioError, TopologiesError, ValueError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
+    except OSError as e:
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        print(f"{prog}: error: {e.strerror or e}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{prog}: interrupted (the network was stopped)", file=sys.stderr)
         return 130

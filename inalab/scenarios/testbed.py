@@ -151,7 +151,11 @@ class Testbed:
 
     # ------------------------------------------------------------------ life
     def start(self) -> Testbed:
-        from inalab.topologies.net import InaNetwork
+        from inalab.topologies.cleanup import require_root
+        from inalab.topologies.net import InaNetwork, require_mininet
+
+        require_root("a Mininet network")  # before anything is created
+        require_mininet()
 
         try:
             from mininet.log import setLogLevel

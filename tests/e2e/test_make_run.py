@@ -70,3 +70,16 @@ def test_demo_rejects_bad_arguments_without_traceback(tmp_path: Path) -> None:
     assert r.returncode == 1
     assert r.stderr.startswith("make run: error: --workers 0"), r.stderr
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.mininet
+def test_demo_without_root_says_so_in_one_line(require_root: None) -> None:
+    r = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         str(BIN / "python"), "-m", "inalab.scenarios.demo", "--program", "build/ina.json"],
+        cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 1
+    assert r.stderr.strip().splitlines() == [
+        "make run: error: a Mininet network needs root (network namespaces, interfaces): use sudo"
+    ]
