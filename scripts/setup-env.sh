@@ -25,7 +25,7 @@ fi
 # /usr/bin/python3 only: build the venv from that interpreter and let it see
 # the system site-packages.
 stamp=.venv/.inalab-setup
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$0" -nt "$stamp" ]; then
     [ -x .venv/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv
     # torch: the CPU build (2.13.0) for the training hook's tests; pinned, so
     # pip never reaches for a CUDA build.
