@@ -37,7 +37,7 @@ anno_args: anno_arg ("," anno_arg)*
 anno_kv: IDENT "=" expr
 
 // ---------------------------------------------------------------- names
-name: IDENT | TYPE_IDENT | KW_TYPE | KW_STATE | KW_ENTRIES
+name: IDENT | TYPE_IDENT | KW_TYPE | KW_STATE | KW_ENTRIES | KW_KEY | KW_ACTIONS | APPLY
 member: IDENT | TYPE_IDENT | APPLY | KW_KEY | KW_ACTIONS | KW_ENTRIES | KW_STATE | KW_TYPE
 APPLY: "apply"
 KW_KEY: "key"
@@ -184,6 +184,10 @@ switch_case: switch_label ":" block
 ?lvalue: IDENT -> name_expr
     | "." IDENT -> name_expr
     | KW_TYPE -> name_expr
+    | KW_KEY -> name_expr
+    | KW_ACTIONS -> name_expr
+    | KW_ENTRIES -> name_expr
+    | KW_STATE -> name_expr
     | lvalue "." member -> member_expr
     | lvalue "[" expr "]" -> index_expr
     | lvalue "[" expr ":" expr "]" -> slice_expr
@@ -236,6 +240,10 @@ args: [arg ("," arg)*]
     | IDENT -> name_expr
     | "." IDENT -> name_expr
     | KW_TYPE -> name_expr
+    | KW_KEY -> name_expr
+    | KW_ACTIONS -> name_expr
+    | KW_ENTRIES -> name_expr
+    | KW_STATE -> name_expr
     | "(" expr ")"
     | TYPE_IDENT "." member -> type_member_expr
     | ERROR "." member -> error_member_expr
