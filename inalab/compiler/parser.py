@@ -25,7 +25,17 @@ _FUNC_TPARAMS_RE = re.compile(r"\b[A-Za-z_]\w*\s*<\s*([A-Z][\w\s,]*)>\s*\(")
 _KEYWORD_TYPES = {"bit", "int", "varbit", "bool", "error", "string", "void"}
 
 
-def collect_type_names(text: str) -> set[str]:
+def type_parameter_names(text: str) -> set[str]:
+    """Names that only occur as type parameters (``extern register<T, I>``, ``f<T>(``)."""
+    params: set[str] = set()
+    for rx in (_TPARAMS_RE, _FUNC_TPARAMS_RE):
+        for m in rx.finditer(text):
+            params.update(n.strip() for n in m.group(1).split(",") if n.strip())
+    declared = collect_type_names(text, with_parameters=False)
+    return params - declared
+
+
+def collect_type_names(text: str, with_parameters: bool = True) -> set[str]:
     """Names the program declares as types (including type parameters)."""
     names: set[str] = set()
     for m in _TYPE_DECL_RE.finditer(text):
@@ -36,7 +46,7 @@ def collect_type_names(text: str) -> set[str]:
         names.add(m.group(1))
     for m in _TYPEDEF_RE.finditer(text):
         names.add(m.group(1))
-    for rx in (_TPARAMS_RE, _FUNC_TPARAMS_RE):
+    for rx in (_TPARAMS_RE, _FUNC_TPARAMS_RE) if with_parameters else ():
         for m in rx.finditer(text):
             for n in m.group(1).split(","):
                 if n.strip():
@@ -77,19 +87,44 @@ _DECL_BEFORE_NAME = {
 }
 
 
+_AFTER_TYPE_PARAM = {
+    "IDENT",
+    "COMMA",
+    "MORETHAN",
+    "GT_SHIFT",
+    "LSQB",
+    "KW_TYPE",
+    "KW_KEY",
+    "KW_STATE",
+    "KW_ENTRIES",
+    "KW_ACTIONS",
+    "APPLY",
+    "__ANON_0",
+}
+
+
 class _PostLex:
     """Marks a ``>`` directly followed by ``>`` (shift operator vs. closing angles)."""
 
     always_accept: tuple[str, ...] = ("IDENT",)
 
-    def __init__(self, type_names: set[str]) -> None:
+    def __init__(self, type_names: set[str], params_only: set[str] = frozenset()) -> None:  # type: ignore[assignment]
         self.type_names = type_names
+        self.params_only = params_only
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         toks = list(stream)
         for i, tok in enumerate(toks):
             if tok.type == "IDENT" and tok.value in self.type_names:
                 tok.type = "TYPE_IDENT"
+                # a name that is only a type parameter (T, H, M of v1model) and is not used
+                # like a type here stays an identifier, so programs may use it as a name
+                if (
+                    tok.value in self.params_only
+                    and i + 1 < len(toks)
+                    and (toks[i + 1].type not in _AFTER_TYPE_PARAM)
+                ):
+                    tok.type = "IDENT"
             if (
                 i
                 and tok.type == "MORETHAN"
@@ -164,7 +199,7 @@ def parse(pp: PreprocessedText) -> A.Program:
 
 def _parse_tree(text: str, type_names: set[str]) -> lark.Tree[Token]:
     parser = _lark()
-    post = _PostLex(type_names)
+    post = _PostLex(type_names, type_parameter_names(text))
     # Run the basic lexer, rewrite tokens, then feed the LALR parser.
     toks = post.process(iter(parser.lex(text)))
     ip = parser.parse_interactive("")
