@@ -25,7 +25,7 @@ from typing import Any
 
 from inalab.protocol.format import Importance
 from inalab.training.errors import UsageError
-from inalab.training.runs import run_on_hosts
+from inalab.training.runs import RunFailed, run_on_hosts
 
 POLICIES = ("uniform", "importance")
 
@@ -69,7 +69,7 @@ def run_congestion(
 ) -> list[dict[str, Any]]:
     """One INA training per policy (``cfg``: an ExperimentConfig), each on a fresh network."""
     from inalab.scenarios.testbed import Testbed
-    from inalab.training.experiment import job_dict, run_spec, training_rack
+    from inalab.training.experiment import failed_run, job_dict, run_spec, training_rack
 
     topo = training_rack(cfg.workers, grpc_port=grpc_port, prefix=prefix)
     switch, ps = f"{prefix}s1", f"{prefix}ps"
@@ -92,7 +92,12 @@ def run_congestion(
             )
             spec = replace(spec, labels={"policy": policy})
             print(f"run {spec.name} ...", file=sys.stderr, flush=True)
-            s = run_on_hosts(tb.net, spec, out, cfg.run_timeout, cfg.target_accuracy)
+            try:
+                s = run_on_hosts(tb.net, spec, out, cfg.run_timeout, cfg.target_accuracy)
+            except RunFailed as e:  # a table row; the other policy still runs
+                print(f"run {spec.name}: FAILED: {e}", file=sys.stderr, flush=True)
+                summaries.append({**failed_run(spec, str(e)), "policy": policy})
+                continue
             s["queue_drops"] = sum(tb.programmer.queue_drops(switch).values())
             s["tail_drops"] = tb.programmer.tail_drops(switch)
             print(
@@ -110,6 +115,9 @@ def table(summaries: list[dict[str, Any]]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for s in summaries:
+        if "failed" in s:
+            lines.append(f"| {s['policy']} | failed: {s['failed']} ||||||")
+            continue
         b = s["blocks"]
         total = max(1, b["exact"] + b["partial"] + b["missing"])
         tta = "never" if s["time_to_target"] is None else f"{s['time_to_target']:.1f}"
