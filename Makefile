@@ -60,7 +60,7 @@ bench: setup
 # on a terminal. SWITCH=bmv2 / P4C=p4c-bm2-ss select the real switch/compiler.
 run: build
 	@mkdir -p logs pcaps results
-	SWITCH=$(SWITCH) $(PY) -m inalab.scenarios.demo --program build/ina.json $(RUN_ARGS)
+	@SWITCH=$(SWITCH) $(PY) -m inalab.scenarios.demo --program build/ina.json $(RUN_ARGS)
 
 # Every scenario in its full configuration (results/ and docs/img/ figures);
 # QUICK=1 for the small ones.
