@@ -97,6 +97,8 @@ class Counter:
 class Register:
     """Registers (value_reg_<lane> excluded: K-dependent)."""
 
+    ACK_COUNT_REG = "InaIngress.aggregation_control.ack_count_reg"
+    ACK_REG = "InaIngress.aggregation_control.ack_reg"
     BITMAP_REG = "InaIngress.aggregation_control.bitmap_reg"
     COUNT_REG = "InaIngress.aggregation_control.count_reg"
     ECN_REG = "InaIngress.aggregation_control.ecn_reg"
