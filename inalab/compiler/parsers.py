@@ -117,6 +117,8 @@ def _expand_subparsers(
         join = _fresh_state(f"{st.name}_after_{tag}", taken)
         rename["accept"] = join
         rename["reject"] = "reject"
+        if "start" not in {x.name for x in sub.states}:
+            raise CompileError(f"parser {sub.name} has no start state", sub.loc)
         loc = s.loc
         out: list[tuple[A.ParserState, Scope]] = [
             (
