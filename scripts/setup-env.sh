@@ -29,6 +29,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$0" -nt "$stamp" ]
     [ -x .venv/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv
     # torch: the CPU build (2.13.0) for the training hook's tests; pinned, so
     # pip never reaches for a CUDA build.
-    .venv/bin/pip install -q --disable-pip-version-check -e '.[dev,torch]'
+    # (pip's notes about this machine's unused local index folders are filtered out)
+    if ! .venv/bin/pip install -q --disable-pip-version-check -e '.[dev,torch]' 2>&1 \
+        | { grep -v "^WARNING: Location 'file://" || true; }; then
+        echo "setup: pip install failed (see above)" >&2
+        exit 1
+    fi
     touch "$stamp"
 fi
