@@ -90,10 +90,25 @@ def report(name: str, opts: RunOptions, outcome: Outcome) -> Path:
     return path
 
 
+class Terminated(Exception):
+    """SIGTERM arrived: unwind (stopping the network) and exit 143."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def run_guarded(prog: str, fn: Callable[[], int]) -> int:
-    """Run ``fn``; user-facing errors become one line and exit 1."""
+    """Run ``fn``; user-facing errors become one line and exit 1. SIGTERM
+    unwinds like Ctrl-C, so the network is stopped, not left behind."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return fn()
+    except Terminated:
+        print(f"{prog}: terminated (the network was stopped)", file=sys.stderr)
+        return 143
     except (ScenarioError, TopologiesError, ValueError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 1

@@ -8,9 +8,11 @@ outputs are read back and compared with the numpy sum of the inputs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +25,27 @@ from inalab.protocol import format as fmt
 from inalab.scenarios.errors import JobFailed
 
 BIN = Path(sys.executable).parent
+_RECORD_LOCK = threading.Lock()
+
+
+def record_process(net: Any, proc: subprocess.Popen[str], executable: str, role: str) -> None:
+    """Add a process started on a host to the network's run record, so that
+    ``inalab-clean`` ends it too if this process dies without stopping the
+    network (the record matches pid and executable, never a recycled pid)."""
+    from dataclasses import replace
+
+    from inalab.topologies.errors import TopologiesError
+    from inalab.topologies.runs import RunProcess
+
+    record = getattr(net, "record", None)
+    if record is None:
+        return
+    with _RECORD_LOCK:
+        record = net.record
+        procs = (*record.processes, RunProcess(proc.pid, executable, role))
+        net.record = replace(record, processes=procs)
+        with contextlib.suppress(TopologiesError):
+            net.record.save()
 
 
 @dataclass(frozen=True)
@@ -263,11 +286,11 @@ class RunningJob:
                 "--rounds",
                 str(s.rounds),
             ]
-            self.procs.append(
-                self.net.host(host).popen(
-                    cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-                )
+            proc = self.net.host(host).popen(
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
             )
+            record_process(self.net, proc, cmd[0], f"worker {host} job {s.job_id}")
+            self.procs.append(proc)
         self.started = time.monotonic()
         return self
 
@@ -348,6 +371,7 @@ def start_ps(net: Any, host: str, jobs: list[tuple[int, int]]) -> subprocess.Pop
     ps: subprocess.Popen[str] = net.host(host).popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    record_process(net, ps, cmd[0], f"ps {host}")
     assert ps.stdout is not None
     line = ps.stdout.readline()
     if "listening" not in line:

@@ -137,7 +137,7 @@ def run_ring_job(net: Any, spec: Any, workdir: Any, ips: Sequence[str]) -> Any:
     from pathlib import Path
 
     from inalab.scenarios.errors import JobFailed
-    from inalab.scenarios.jobs import JobResult, expected_sum
+    from inalab.scenarios.jobs import JobResult, expected_sum, record_process
 
     d = Path(workdir) / f"ring{spec.job_id}"
     d.mkdir(parents=True, exist_ok=True)
@@ -148,9 +148,9 @@ def run_ring_job(net: Any, spec: Any, workdir: Any, ips: Sequence[str]) -> Any:
         cmd = [sys.executable, "-m", "inalab.scenarios.ring", "--rank", str(r),
                "--hosts", ",".join(ips), "--input", str(d / f"in{r}.npy"),
                "--output", str(d / f"out{r}.npy"), "--timeout", str(spec.timeout)]  # fmt: skip
-        procs.append(
-            net.host(host).popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        )
+        proc = net.host(host).popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        record_process(net, proc, cmd[0], f"ring {host}")
+        procs.append(proc)
     outs = []
     try:
         outs = [p.communicate(timeout=spec.timeout + 30) for p in procs]

@@ -83,3 +83,35 @@ def test_demo_without_root_says_so_in_one_line(require_root: None) -> None:
     assert r.stderr.strip().splitlines() == [
         "make run: error: a Mininet network needs root (network namespaces, interfaces): use sudo"
     ]
+
+
+@pytest.mark.mininet
+def test_a_killed_demo_is_undone_by_inalab_clean(tmp_path: Path, require_root: None) -> None:
+    import os
+    import signal
+    import time
+
+    demo = subprocess.Popen(
+        [str(BIN / "python"), "-m", "inalab.scenarios.demo", "--prefix", PREFIX,
+         "--grpc-base", str(GRPC_BASE), "--thrift-base", str(THRIFT_BASE), "--values", "2000000",
+         "--logs", str(tmp_path / "logs"), "--pcaps", "", "--results", str(tmp_path)],
+        cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while not list(tmp_path.glob("demo/job1/in3.npy")):  # the workers are starting
+            assert demo.poll() is None and time.monotonic() < deadline, "demo never got going"
+            time.sleep(0.2)
+        time.sleep(1.0)
+    finally:
+        if demo.poll() is None:
+            os.kill(demo.pid, signal.SIGKILL)  # no clean-up of its own
+        demo.wait()
+    assert leftovers() != []  # switch, host shells or workers outlive it
+    r = subprocess.run([str(BIN / "inalab-clean")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"killed switch {PREFIX}s1" in r.stdout
+    time.sleep(0.5)
+    assert leftovers() == []
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(tmp_path) not in ps  # no worker of the killed job is left
