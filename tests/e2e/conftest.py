@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-PREFIX = "e"
-GRPC_BASE = 24551  # below the ephemeral range, away from the defaults and other tests
-THRIFT_BASE = 23590
+# INALAB_E2E_PREFIX / INALAB_E2E_PORT_OFFSET let two checkouts run these tests at once
+PREFIX = os.environ.get("INALAB_E2E_PREFIX", "e")
+_OFFSET = int(os.environ.get("INALAB_E2E_PORT_OFFSET", "0"))
+GRPC_BASE = 24551 + _OFFSET  # below the ephemeral range, away from the defaults and other tests
+THRIFT_BASE = 23590 + _OFFSET
 
 
 @pytest.fixture(autouse=True)
