@@ -44,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--job-workers", type=int, default=2, help="workers per job (2)")
     p.add_argument("--values", type=int, help="float32 values per job (quick 8000, full 30000)")
     p.add_argument("--memory", type=int, default=128, help="switch slots (INA_SLOTS, 128)")
-    p.add_argument("--gap", type=float, default=0.3, help="seconds between arrivals (0.3)")
+    p.add_argument("--gap", type=float, help="seconds between arrivals (quick 0.05, full 0.3)")
     p.add_argument("--policies", default=",".join(POLICIES), help="static,first-fit")
 
 
@@ -107,6 +107,7 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     per_job = args.job_workers
     values = args.values or (8_000 if opts.quick else 30_000)
     policies = [p for p in args.policies.split(",") if p]
+    gap = args.gap if args.gap is not None else (0.05 if opts.quick else 0.3)
     if n_jobs * per_job > 32 or n_jobs < 1 or per_job < 1:
         raise ScenarioError("--jobs x --job-workers must be within 1..32 workers")
     topo = make_topology(
@@ -124,7 +125,7 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
             seed=opts.seed, defines={"INA_SLOTS": args.memory}, control="controller",
             policy=policy, on_full="ps",
         ) as tb:  # fmt: skip
-            jobs = _run_policy(tb, groups, values, args.gap, opts.seed, 100 * (k + 1))
+            jobs = _run_policy(tb, groups, values, gap, opts.seed, 100 * (k + 1))
         ok = [j for j in jobs if "error" not in j]
         rows.append({
             "policy": policy, "jobs": n_jobs,
@@ -139,7 +140,7 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     return Outcome(
         rows=rows,
         meta=(meta := {"jobs": n_jobs, "workers_per_job": per_job, "values": values,
-              "memory_slots": args.memory, "gap_s": args.gap, "policies": policies,
+              "memory_slots": args.memory, "gap_s": gap, "policies": policies,
               "on_full": "ps"}),
         columns=COLUMNS,
         plots=plots(rows, meta, opts.out_dir),
