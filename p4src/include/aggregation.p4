@@ -148,6 +148,29 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                 standard_metadata.mcast_grp = meta.mcast_grp;
                 hdr.udp.checksum = 0;
                 count_event(EVENT_RESULT_DOWN);
+                // ... and keep it in the rack's cell (marked INA_FLAG_UPSTREAM in ecn_reg):
+                // a worker that lost it gets it from here, even once the spine moved on
+                meta.slot = (region_t)hdr.ina.slot_id;
+                meta.cell = meta.region_base + meta.slot;
+                if ((hdr.ina.flags & INA_FLAG_SHADOW) != 0) {
+                    meta.cell = INA_SLOTS + meta.region_base + meta.slot;
+                }
+                if (meta.slot < meta.region_size && meta.region_base + meta.slot < INA_SLOTS) {
+                    owner_reg.read(meta.owner_old, meta.cell);
+                    bitmap_reg.read(meta.bitmap_old, meta.cell);
+                    count_reg.read(meta.count_old, meta.cell);
+                    meta.owner = ((owner_tag_t)hdr.ina.job_id << 32) | (owner_tag_t)hdr.ina.seq;
+                    if (meta.owner_old == meta.owner && meta.bitmap_old != 0
+                            && meta.count_old == meta.n_workers) {
+                        meta.keep_mask = 0;
+                        meta.add_mask = 0xFFFFFFFF;
+                        update_values();  // the packet's values into the registers
+                        total_reg.write(meta.cell, hdr.ina.contrib_count);
+                        exp_reg.write(meta.cell, hdr.ina.block_exp);
+                        ecn_reg.write(meta.cell,
+                                      (hdr.ina.flags & INA_FLAG_ECN_ECHO) | INA_FLAG_UPSTREAM);
+                    }
+                }
             } else {
                 drop_job_packet(DROP_BAD_MSG_TYPE);
             }
@@ -289,10 +312,10 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                     meta.count_new = meta.count_old;
                     meta.total_new = meta.total_old;
                     meta.exp_new = meta.exp_old;
-                    meta.ecn_new = meta.ecn_old;
+                    meta.ecn_new = meta.ecn_old & INA_FLAG_ECN_ECHO;
                     load_aggregate_header();
-                    if (meta.mode == JOB_MODE_LEAF) {
-                        // the spine answers the leaf's resend with the result
+                    if (meta.mode == JOB_MODE_LEAF && (meta.ecn_old & INA_FLAG_UPSTREAM) == 0) {
+                        // no final result here yet: the spine answers the leaf's resend
                         hdr.ina.flags = hdr.ina.flags | INA_FLAG_RESEND;
                         send_upstream();
                         count_event(EVENT_UPSTREAM_RESEND);

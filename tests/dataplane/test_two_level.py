@@ -81,15 +81,34 @@ def test_leaves_and_spine_sum_all_four_workers() -> None:
     assert fab.leaves[1].counter("ina_event_counter", InaEvent.RESULT_DOWN) == 1
 
 
-def test_worker_retransmission_after_completion_is_answered_through_the_spine() -> None:
+def test_worker_retransmission_after_completion_is_answered_by_its_leaf() -> None:
     fab = Fabric()
     rows = [np.arange(32) * (i + 1) for i in range(4)]
     fab.send("leaf0", 1, contribution(0, rows[0]))
     fab.send("leaf0", 2, contribution(1, rows[1]))
     fab.send("leaf1", 1, contribution(0, rows[2]))
     fab.send("leaf1", 2, contribution(1, rows[3]))
+    # the leaf kept the spine's result when it came down: it answers by itself
     out = fab.send("leaf1", 2, contribution(1, rows[3], flags=fmt.Flag.RESEND))
-    assert [(n, p) for n, p, _ in out] == [("leaf1", 1), ("leaf1", 2)]
-    np.testing.assert_array_equal(parse(out[0][2]).values, sum(rows))
+    assert [(n, p) for n, p, _ in out] == [("leaf1", 2)]
+    got = parse(out[0][2])
+    assert got.ina.msg_type == fmt.MsgType.RESULT and got.ina.flags & fmt.Flag.UNICAST
+    assert got.ina.contrib_count == 4 and not got.ina.flags & fmt.Flag.UPSTREAM
+    np.testing.assert_array_equal(got.values, sum(rows))
+    assert fab.leaves[1].counter("ina_event_counter", InaEvent.RESULT_UNICAST) == 1
+    assert fab.leaves[1].counter("ina_event_counter", InaEvent.UPSTREAM_RESEND) == 0
+
+
+def test_retransmission_before_the_result_came_down_goes_through_the_spine() -> None:
+    fab = Fabric()
+    rows = [np.arange(32) * (i + 1) for i in range(4)]
+    fab.send("leaf1", 1, contribution(0, rows[2]))
+    fab.send("leaf1", 2, contribution(1, rows[3]))  # leaf1's partial waits at the spine
+    # a worker of leaf1 retransmits: the leaf re-sends its partial up (never added twice)
+    assert fab.send("leaf1", 2, contribution(1, rows[3], flags=fmt.Flag.RESEND)) == []
     assert fab.leaves[1].counter("ina_event_counter", InaEvent.UPSTREAM_RESEND) == 1
-    assert fab.spine.counter("ina_event_counter", InaEvent.RESULT_UNICAST) == 1
+    assert fab.spine.counter("ina_event_counter", InaEvent.DUPLICATE) == 1
+    fab.send("leaf0", 1, contribution(0, rows[0]))
+    out = fab.send("leaf0", 2, contribution(1, rows[1]))
+    assert len(out) == 4
+    np.testing.assert_array_equal(parse(out[0][2]).values, sum(rows))
