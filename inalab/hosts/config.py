@@ -89,7 +89,7 @@ class JobConfig:
     multicast_group: int = 0  # informative (the controller programs the switch)
     loss_bound: float = 0.0  # fraction of a round's blocks that may be partial or missing
     deadline: float = 0.0  # seconds per round before partial/missing blocks are accepted (0: none)
-    grace: float = 0.05  # seconds to wait for flushed (partial) results after the deadline
+    grace: float = 0.05  # after the deadline: age before a flush, and between repeated flushes
     timeout: float = 30.0  # hard limit per round: AllreduceTimeout after it
     rto: float = 0.02  # initial retransmission timeout (s); doubles per retry up to max_rto
     max_rto: float = 0.5
