@@ -4,8 +4,10 @@ Packet ids ``pid`` count a job's packets from 0 across all rounds (every worker
 sends the same sequence). ``slot = pid mod slots`` and the shadow set flips each
 time a slot is reused: ``shadow = (pid div slots) mod 2``. A worker sends packet
 ``pid`` only while fewer than ``window <= slots`` packets are outstanding below
-it, so by the time a slot's set is reused every worker has had its previous
-result (SwitchML's argument).
+it, so sending ``pid`` proves the sender has the result of ``pid - slots``
+(SwitchML's argument). Flushes let a slot close without a slow worker, so the
+switch does not rely on timing: it replaces a set's round only once every
+worker has acknowledged it that way (``docs/dataplane.md``).
 """
 
 from __future__ import annotations
