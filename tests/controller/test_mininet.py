@@ -65,10 +65,6 @@ def test_controller_programs_mininet_and_workers_allreduce(
                     (tmp_path / f"{h}.json").write_text(json.dumps(cfg))
                     np.save(tmp_path / f"{h}.npy", data[h])
                     host = net.host(h)
-                    # results keep the contribution's IPv4 source (tests/hosts/test_mininet.py)
-                    for conf in ("all", "default", str(host.defaultIntf())):
-                        host.cmd(f"sysctl -q -w net.ipv4.conf.{conf}.accept_local=1")
-                        host.cmd(f"sysctl -q -w net.ipv4.conf.{conf}.rp_filter=0")
                     procs[h] = host.popen(
                         f"{BIN / 'inalab-worker'} --config {tmp_path}/{h}.json "
                         f"--input {tmp_path}/{h}.npy --output {tmp_path}/{h}.out.npy",
