@@ -171,6 +171,12 @@ control Aggregation(inout headers_t hdr, inout metadata_t meta,
                                       (hdr.ina.flags & INA_FLAG_ECN_ECHO) | INA_FLAG_UPSTREAM);
                     }
                 }
+            } else if (meta.ps_addr != 0 && hdr.ipv4.src_addr == meta.ps_addr
+                    && hdr.udp.src_port == INA_PS_UDP_PORT) {
+                // The job's PS answering its workers (a block that collided, or a job the
+                // PS aggregates): an ordinary routed packet, registers untouched. A result
+                // from anyone else is forged and dropped.
+                meta.route = 1;
             } else {
                 drop_job_packet(DROP_BAD_MSG_TYPE);
             }
