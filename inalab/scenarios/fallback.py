@@ -8,6 +8,11 @@ and protocol, with the PS host aggregating in software.
 
 Question: as the memory shrinks from "every job fits" to "none fits", how do
 the jobs' times change, and do they all stay exact?
+
+ATP-style variant (the last row, mode "best-effort"): every job shares one
+small region in best-effort mode; a block whose hashed cell another block holds
+goes to the PS (a collision), whose result the switch routes back to the
+workers. The same question: do all jobs end exact?
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from inalab.protocol.constants import JobMode
 from inalab.scenarios.common import Outcome, RunOptions
 from inalab.scenarios.errors import ScenarioError
-from inalab.scenarios.jobs import JobSpec, RunningJob, start_ps, stop_ps
+from inalab.scenarios.jobs import JobResult, JobSpec, RunningJob, start_ps, stop_ps
 from inalab.scenarios.results import Progress, plot
 from inalab.scenarios.testbed import Testbed
 from inalab.scenarios.topos import make_topology, ps_name, worker_names
@@ -26,6 +32,7 @@ from inalab.scenarios.topos import make_topology, ps_name, worker_names
 NAME = "fallback"
 DESCRIPTION = "PS fallback when aggregator memory runs out (jobs without a region go to the PS)"
 COLUMNS = [
+    ("mode", "mode"),
     ("regions", "regions"),
     ("in_switch", "jobs in switch"),
     ("at_ps", "jobs at PS"),
@@ -41,6 +48,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--job-workers", type=int, default=2, help="workers per job (2)")
     p.add_argument("--values", type=int, help="float32 values per job (quick 10000, full 50000)")
     p.add_argument("--slots", type=int, default=64, help="slots per region (64)")
+    p.add_argument(
+        "--be-cells", type=int, default=8,
+        help="cells of the region all jobs share in the best-effort row (8; 0: no such row)",
+    )  # fmt: skip
 
 
 def _mean(xs: list[float]) -> float | None:
@@ -49,7 +60,8 @@ def _mean(xs: list[float]) -> float | None:
 
 def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> list[Path]:
     def pts(key: str) -> tuple[list[float], list[float]]:
-        got = [(r["regions"], r[key]) for r in rows if r[key] is not None]
+        got = [(r["regions"], r[key]) for r in rows
+               if r[key] is not None and r.get("mode", "dedicated") == "dedicated"]  # fmt: skip
         return [x for x, _ in got], [y for _, y in got]
 
     return [plot(
@@ -62,12 +74,66 @@ def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> li
     )]  # fmt: skip
 
 
+def _row(
+    mode: str, regions: int, results: list[JobResult], ps_counters: dict[str, Any] | None
+) -> dict[str, Any]:
+    ina = [r.elapsed for r in results if r.via == "switch"]
+    at_ps = [r.elapsed for r in results if r.via == "ps"]
+    return {
+        "mode": mode, "regions": regions, "in_switch": len(ina), "at_ps": len(at_ps),
+        "ina_time_s": _mean(ina), "ps_time_s": _mean(at_ps),
+        "makespan_s": max(r.elapsed for r in results),
+        "correct": all(r.correct for r in results),
+        "ps_counters": ps_counters,
+        "jobs": [{"job": r.job_id, "via": r.via, "time_s": r.elapsed,
+                  "goodput": r.goodput, "correct": r.correct} for r in results],
+    }  # fmt: skip
+
+
+def _best_effort(
+    tb: Testbed,
+    groups: list[tuple[str, ...]],
+    ps: str,
+    values: int,
+    args: argparse.Namespace,
+    opts: RunOptions,
+) -> dict[str, Any]:
+    """Every job in best-effort mode on one shared region of ``args.be_cells``
+    cells (zeroed), the PS taking the collisions."""
+    if args.be_cells > tb.slots:
+        raise ScenarioError(f"--be-cells {args.be_cells}: the program has {tb.slots} slots")
+    specs = []
+    for j, group in enumerate(groups):
+        job = 5000 + j
+        tb.place_rack_job(
+            job, group, slots=args.be_cells, base=0, mode=JobMode.BEST_EFFORT, zero=j == 0
+        )
+        specs.append(JobSpec(
+            job, group, tb.ip(ps), values=values, ps_host=ps, seed=opts.seed + j,
+            via="switch", slots=args.slots,
+        ))  # fmt: skip
+    server = start_ps(tb.net, ps, [(s.job_id, s.n) for s in specs])
+    running = [RunningJob(tb.net, s, tb.workdir, own_ps=False) for s in specs]
+    counters: dict[str, Any] | None = None
+    try:
+        for r in running:
+            r.start()
+        results = [r.wait() for r in running]
+    finally:
+        for r in running:
+            r.kill()
+        counters = stop_ps(server)
+    return _row("best-effort", args.be_cells, results, counters)
+
+
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     n_jobs = args.jobs or (2 if opts.quick else 4)
     per_job = args.job_workers
     values = args.values or (10_000 if opts.quick else 50_000)
     if n_jobs < 1 or per_job < 1 or n_jobs * per_job > 32:
         raise ScenarioError("--jobs x --job-workers must be within 1..32 workers")
+    if args.be_cells < 0:
+        raise ScenarioError("--be-cells must be >= 0")
     topo = make_topology(
         "single-rack", workers=n_jobs * per_job, prefix=opts.prefix,
         grpc_base_port=opts.grpc_base,
@@ -77,7 +143,7 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     ps = ps_name(topo)
     budgets = list(range(n_jobs, -1, -1))  # regions available: all jobs fit .. none
     rows: list[dict[str, Any]] = []
-    progress = Progress(len(budgets), NAME, opts.progress)
+    progress = Progress(len(budgets) + (1 if args.be_cells else 0), NAME, opts.progress)
     with Testbed(
         topo, workdir=opts.out_dir / NAME, build_dir=opts.build_dir, log_dir=opts.log_dir,
         thrift_base_port=opts.thrift_base, kind=opts.kind, seed=opts.seed,
@@ -103,21 +169,16 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
                     r.kill()
                 if server is not None:
                     stop_ps(server)
-            ina = [r.elapsed for r in results if r.via == "switch"]
-            at_ps = [r.elapsed for r in results if r.via == "ps"]
-            rows.append({
-                "regions": budget, "in_switch": len(ina), "at_ps": len(at_ps),
-                "ina_time_s": _mean(ina), "ps_time_s": _mean(at_ps),
-                "makespan_s": max(r.elapsed for r in results),
-                "correct": all(r.correct for r in results),
-                "jobs": [{"job": r.job_id, "via": r.via, "time_s": r.elapsed,
-                          "goodput": r.goodput, "correct": r.correct} for r in results],
-            })  # fmt: skip
+            rows.append(_row("dedicated", budget, results, None))
             progress.step(f"{budget} regions")
+        if args.be_cells:
+            rows.append(_best_effort(tb, groups, ps, values, args, opts))
+            progress.step("best-effort")
     return Outcome(
         rows=rows,
         meta=(meta := {"jobs": n_jobs, "workers_per_job": per_job, "values": values,
-              "slots_per_region": args.slots, "allocation": "static, first come first served"}),
+              "slots_per_region": args.slots, "allocation": "static, first come first served",
+              "best_effort_cells": args.be_cells}),
         columns=COLUMNS,
         plots=plots(rows, meta, opts.out_dir),
         ok=all(r["correct"] for r in rows),
