@@ -31,6 +31,7 @@ class Names:
 
     def __init__(self) -> None:
         self.registers: dict[str, tuple[str, int]] = {}  # name -> (global, width)
+        self.register_sizes: dict[str, int] = {}  # name -> number of cells (fixed at load)
         self.counters: dict[str, str] = {}
         self.meters: dict[str, str] = {}
         self.calcs: dict[str, str] = {}
@@ -56,6 +57,23 @@ def header_type_of(lay: Layout, o: Any, path: str) -> str:
                 return lay.headers[_union_member(lay, v, path)].type_name
         return header_type_of(lay, v, path)
     raise JsonError(path, f"cannot find the header type of operand {t!r}")
+
+
+def masked(val: str, w: int) -> str:
+    """``val & mask(w)``, without the mask when ``val`` is already ``(x & mask(w))``."""
+    m = (1 << w) - 1
+    tail = f" & {m})"
+    if val.startswith("(") and val.endswith(tail):
+        depth = 0
+        for ch in val[1 : -len(tail)]:
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth < 0:
+                break
+        else:
+            if depth == 0:
+                return val
+    return f"({val}) & {m}"
 
 
 def _union_member(lay: Layout, v: dict[str, Any], path: str) -> int:
@@ -178,8 +196,10 @@ class ActionCompiler:
                 src.add(f"{tgt} = {val}")
             elif tgt.startswith("V["):
                 src.add(f"{tgt} = 1 if {val} else 0")
+            elif self._width_of(params[1], path) <= w:
+                src.add(f"{tgt} = {val}")  # an unsigned field no wider than the target
             else:
-                src.add(f"{tgt} = ({val}) & {(1 << w) - 1}")
+                src.add(f"{tgt} = {masked(val, w)}")
         elif op == "assign_VL":
             need(2)
             dst = params[0]["value"]
@@ -237,14 +257,21 @@ class ActionCompiler:
         elif op == "register_read":
             need(3)
             tgt, w, _ = self.lvalue(params[0], path)
-            rg, _rw = self._reg(params[1], path)
+            rg, rw = self._reg(params[1], path)
+            size = self.names.register_sizes[params[1]["value"]]
             src.add(f"_i = {e(params[2], path)}")
-            src.add(f"{tgt} = ({rg}[_i] if 0 <= _i < len({rg}) else 0) & {(1 << w) - 1}")
+            # a register cell holds a value of the register's width: mask only if narrower
+            read = f"({rg}[_i] if 0 <= _i < {size} else 0)"
+            src.add(f"{tgt} = {read}" if 0 < rw <= w else f"{tgt} = {read} & {(1 << w) - 1}")
         elif op == "register_write":
             need(3)
             rg, rw = self._reg(params[0], path)
+            size = self.names.register_sizes[params[0]["value"]]
             src.add(f"_i = {e(params[1], path)}")
-            src.add(f"if 0 <= _i < len({rg}): {rg}[_i] = ({e(params[2], path)}) & {(1 << rw) - 1}")
+            val = e(params[2], path)
+            if self._width_of(params[2], path) > rw:
+                val = masked(val, rw)
+            src.add(f"if 0 <= _i < {size}: {rg}[_i] = {val}")
         elif op == "count":
             need(2)
             c = self._named(self.names.counters, params[0], "counter", path)
@@ -301,6 +328,17 @@ class ActionCompiler:
         else:
             raise JsonError(path, f"unknown primitive '{op}'")
         done()
+
+    def _width_of(self, o: Any, path: str) -> int:
+        """Static bound on the width of an operand's value: the width of an unsigned
+        field (its slot always holds a value of that width); unbounded otherwise."""
+        if isinstance(o, dict) and o.get("type") == "field":
+            v = o.get("value")
+            if isinstance(v, list) and len(v) == 2 and v[1] != "$valid$":
+                _slot, w, signed = self.lay.field_slot(v[0], v[1], path)
+                if w and not signed:
+                    return int(w)
+        return 1 << 30
 
     def _reg(self, o: Any, path: str) -> tuple[str, int]:
         name = o.get("value")

@@ -6,6 +6,7 @@ from typing import Any
 
 from inalab.switch.codegen import Source
 from inalab.switch.errors import JsonError
+from inalab.switch.parser import struct_format
 from inalab.switch.program import Layout
 
 
@@ -27,6 +28,9 @@ def compile_deparser(src: Source, lay: Layout, dep: dict[str, Any], path: str) -
                 else:
                     src.add(f"x = (x << {w}) | F[{b + k}]; n += {w}")
             src.add("out.append(x.to_bytes(n // 8, 'big'))")
+        elif struct_format(h) is not None:
+            n = len(h.fields)
+            src.add(f"out.append(_pack({struct_format(h)!r}, *F[{b}:{b + n}]))")
         else:
             total = h.fixed_bits()
             if total % 8:

@@ -275,6 +275,7 @@ class Program:
             self.registers[ra.name] = ra
             ns[f"REG_{i}"] = ra.values
             names.registers[ra.name] = (f"REG_{i}", ra.width)
+            names.register_sizes[ra.name] = ra.size
         for i, c in enumerate(j.get("counter_arrays", []) or []):
             p = f"counter_arrays[{i}]"
             if c.get("is_direct"):
@@ -581,6 +582,7 @@ def _make_apply(
     lookup = table.lookup
     fast_ok = dm is None and not table.support_timeout
     cache_hit: dict[str, Node | None] = {}
+    cache_miss: dict[str, Node | None] = {}
 
     def next_node(aname: str, hit: bool) -> Node | None:
         if hitmiss:
@@ -607,6 +609,17 @@ def _make_apply(
                 except KeyError:
                     nx = cache_hit[an] = next_node(an, True)
                     return nx
+        elif e is None and not _TRACE_STATE[0]:
+            # fast path: a miss runs the default action (keyless tables always miss)
+            fn = table.default_fn
+            if fn is not None:
+                fn(p, table.default_data)
+            an = table.default_name
+            try:
+                return cache_miss[an]
+            except KeyError:
+                nx = cache_miss[an] = next_node(an, False)
+                return nx
         return slow(p, k, e)
 
     def slow(p: Packet, k: Any, e: Any) -> Node | None:

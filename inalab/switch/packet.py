@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -222,5 +223,7 @@ def make_runtime(lay: Layout) -> dict[str, Any]:
         "_look": look,
         "_us_next": us_next,
         "ParserError": ParserError,
+        "_unpack_from": struct.unpack_from,
+        "_pack": struct.pack,
     }
     return ns

@@ -10,6 +10,15 @@ from inalab.switch.errors import JsonError, at_path
 from inalab.switch.expressions import ExprCompiler
 from inalab.switch.program import HeaderInfo, Layout
 
+_STRUCT_CODES = {8: "B", 16: "H", 32: "I", 64: "Q"}
+
+
+def struct_format(h: HeaderInfo) -> str | None:
+    """A big-endian :mod:`struct` format for ``h`` when every field is 8/16/32/64 bits."""
+    if not h.fields or any(w not in _STRUCT_CODES for _, w, _ in h.fields):
+        return None
+    return ">" + "".join(_STRUCT_CODES[w] for _, w, _ in h.fields)
+
 
 def gen_extract(
     src: Source, h: HeaderInfo, hid: str, base: str, vlen: str | None, in_union: bool = True
@@ -37,6 +46,11 @@ def gen_extract(
                 )
             else:
                 src.add(f"s -= {w}; F[{base} + {i}] = (x >> s) & {(1 << w) - 1}")
+    elif struct_format(h) is not None:
+        # whole-byte fields of 8/16/32/64 bits: one C-level unpack of the header
+        src.add(
+            f"F[{base}:{base} + {len(h.fields)}] = _unpack_from({struct_format(h)!r}, p.data, o)"
+        )
     else:
         shift = fixed
         vals = []
