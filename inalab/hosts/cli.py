@@ -1,7 +1,13 @@
 """Commands ``inalab-worker`` and ``inalab-ps``.
 
 Exit codes: 0 success; 1 the aggregator did not answer in time; 2 bad
-arguments, configuration or input (a one-line message, never a traceback).
+arguments, configuration or input, or the controller refused or could not be
+reached (a one-line message, never a traceback).
+
+A worker gets its job configuration from a file (``--config FILE``) or from
+the controller's HTTP API (``--controller URL --job J --rank R``): it then
+heartbeats before every round with the round number and follows the region
+moves the controller announces (``inalab.controller.client.ManagedWorker``).
 """
 
 from __future__ import annotations
@@ -51,13 +57,47 @@ def _load_input(args: argparse.Namespace) -> np.ndarray:
     return rng.standard_normal(args.random).astype(np.float32)
 
 
+def _run_managed(args: argparse.Namespace) -> np.ndarray:
+    """``--rounds`` allreduces as rank ``--rank`` of controller job ``--job``."""
+    from inalab.controller.client import ControllerClient, ManagedWorker
+    from inalab.controller.errors import ControllerError
+
+    if args.job is None or args.rank is None:
+        raise ConfigError("--controller needs --job J and --rank R")
+    for opt in ("server", "via", "first_packet"):
+        if getattr(args, opt) is not None:
+            flag = "--" + opt.replace("_", "-")
+            raise ConfigError(f"{flag} goes with --config (the controller sets it)")
+    if not args.controller.startswith(("http://", "https://")):
+        raise ConfigError(f"--controller {args.controller}: expected http://HOST:PORT")
+    arr = _load_input(args)
+    out = arr
+    try:
+        with ManagedWorker(ControllerClient(args.controller), args.job, args.rank) as w:
+            for _ in range(args.rounds):
+                out = w.allreduce(arr)
+                assert w.worker is not None and w.worker.last_stats is not None
+                stats = w.worker.last_stats.as_dict()
+                print(json.dumps({"rank": args.rank, "epoch": w.epoch, **stats}), flush=True)
+    except ControllerError as e:
+        raise ConfigError(f"controller: {e}") from None
+    return out
+
+
 def worker_main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="inalab-worker",
         description="One worker of an INA job: allreduce an array through the switch or PS.",
     )
-    p.add_argument("--config", required=True, help="job configuration JSON (JobConfig)")
-    p.add_argument("--rank", type=int, help="override the config's rank")
+    cfg_src = p.add_mutually_exclusive_group(required=True)
+    cfg_src.add_argument("--config", help="job configuration JSON (JobConfig)")
+    cfg_src.add_argument(
+        "--controller",
+        metavar="URL",
+        help="fetch the configuration from the controller's HTTP API (with --job and --rank)",
+    )
+    p.add_argument("--job", type=int, help="job id (with --controller)")
+    p.add_argument("--rank", type=int, help="override the config's rank (--controller: required)")
     p.add_argument("--server", help="override the aggregator address host[:port]")
     p.add_argument("--via", choices=("ps", "switch"), help="override the config's via")
     p.add_argument(
@@ -80,20 +120,25 @@ def worker_main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.rounds < 1:
             raise ConfigError(f"--rounds {args.rounds} must be >= 1")
-        cfg = JobConfig.from_json(
-            args.config,
-            rank=args.rank,
-            server=args.server,
-            via=args.via,
-            first_packet=args.first_packet,
-        )
-        arr = _load_input(args)
-        with Worker(cfg) as w:
-            out = arr
-            for _ in range(args.rounds):
-                out = w.allreduce(arr)
-                assert w.last_stats is not None
-                print(json.dumps({"rank": cfg.rank, **w.last_stats.as_dict()}), flush=True)
+        if args.controller is not None:
+            out = _run_managed(args)
+        else:
+            if args.job is not None:
+                raise ConfigError("--job goes with --controller (the config file names the job)")
+            cfg = JobConfig.from_json(
+                args.config,
+                rank=args.rank,
+                server=args.server,
+                via=args.via,
+                first_packet=args.first_packet,
+            )
+            arr = _load_input(args)
+            with Worker(cfg) as w:
+                out = arr
+                for _ in range(args.rounds):
+                    out = w.allreduce(arr)
+                    assert w.last_stats is not None
+                    print(json.dumps({"rank": cfg.rank, **w.last_stats.as_dict()}), flush=True)
         if args.output:
             try:
                 np.save(args.output, out, allow_pickle=False)

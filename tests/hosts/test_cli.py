@@ -126,3 +126,25 @@ def test_ps_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert "JOB_ID:N_WORKERS" in err and "at least one job" in err and "twice" in err
     assert "not a number" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--controller", "http://127.0.0.1:9", "--random", "4"], "needs --job J and --rank R"),
+        (["--controller", "127.0.0.1:9", "--job", "1", "--rank", "0", "--random", "4"],
+         "expected http://HOST:PORT"),
+        (["--controller", "http://127.0.0.1:9", "--job", "1", "--rank", "0", "--via", "ps",
+          "--random", "4"], "--via goes with --config"),
+        (["--controller", "http://127.0.0.1:9", "--job", "1", "--rank", "0", "--random", "4"],
+         "unreachable"),
+        (["--config", "{job}", "--job", "1", "--random", "4"], "--job goes with --controller"),
+    ],
+)  # fmt: skip
+def test_worker_controller_arguments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    job = write_job(tmp_path, 9, timeout=0.3)
+    assert worker_main([a.format(job=job) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
