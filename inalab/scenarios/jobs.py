@@ -76,6 +76,9 @@ class JobSpec:
     # magnitude, so the importance classes are all used)
     profile: str = "normal"
     extra: dict[str, Any] = field(default_factory=dict)
+    # the controller's HTTP API as the hosts reach it: the workers then fetch their
+    # config there (`inalab-worker --controller`) and follow its moves; "" = job.json
+    controller: str = ""
 
     def __post_init__(self) -> None:
         if not self.workers:
@@ -90,6 +93,8 @@ class JobSpec:
             raise ValueError(f"job {self.job_id}: profile {self.profile!r} is not normal/layered")
         if self.values < 1 or self.rounds < 1:
             raise ValueError(f"job {self.job_id}: values and rounds must be >= 1")
+        if self.controller and self.timed:
+            raise ValueError(f"job {self.job_id}: timed workers read job.json, not the controller")
 
     @property
     def n(self) -> int:
@@ -273,10 +278,13 @@ class RunningJob:
                  "--arrivals", str(self.dir / f"arr{r}.npy")]
                 if s.timed else [str(BIN / "inalab-worker")]
             )  # fmt: skip
+            source = (
+                ["--controller", s.controller, "--job", str(s.job_id)]
+                if s.controller else ["--config", str(cfg)]
+            )  # fmt: skip
             cmd = [
                 *runner,
-                "--config",
-                str(cfg),
+                *source,
                 "--rank",
                 str(r),
                 "--input",

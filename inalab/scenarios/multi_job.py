@@ -24,10 +24,11 @@ from inalab.scenarios.topos import make_topology, ps_name, worker_names
 
 NAME = "multi_job"
 DESCRIPTION = "Multi-job sharing of aggregator memory under the controller's allocation policies"
-# fair-share moves running jobs between regions and best-effort hashes into a
-# shared pool: both need workers that follow the controller (ManagedWorker),
-# not the plain inalab-worker processes these scenarios start
-POLICIES = ("static", "first-fit")
+# the workers are `inalab-worker --controller`: they fetch their config from
+# the controller's HTTP API (over the testbed's management network) and
+# heartbeat before each round, so fair-share can move them between regions;
+# best-effort jobs share a hashed pool, collisions going to the PS
+POLICIES = ("static", "first-fit", "fair-share", "best-effort")
 COLUMNS = [
     ("policy", "policy"),
     ("jobs", "jobs"),
@@ -45,13 +46,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--values", type=int, help="float32 values per job (quick 8000, full 30000)")
     p.add_argument("--memory", type=int, default=128, help="switch slots (INA_SLOTS, 128)")
     p.add_argument("--gap", type=float, help="seconds between arrivals (quick 0.05, full 0.3)")
-    p.add_argument("--policies", default=",".join(POLICIES), help="static,first-fit")
+    p.add_argument(
+        "--rounds", type=int,
+        help="allreduce rounds per job (quick 3, full 5): the workers heartbeat before each, "
+        "so moves happen between rounds",
+    )  # fmt: skip
+    p.add_argument("--policies", default=",".join(POLICIES), help=",".join(POLICIES))
 
 
 def _run_policy(
-    tb: Testbed, groups: list[tuple[str, ...]], values: int, gap: float, seed: int, base: int
-) -> list[dict[str, Any]]:
+    tb: Testbed,
+    groups: list[tuple[str, ...]],
+    values: int,
+    gap: float,
+    seed: int,
+    base: int,
+    rounds: int,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The job runs, and the shared PS's final counters."""
     ps = ps_name(tb.topo)
+    url = tb.controller_url()
     ids = [base + i for i in range(len(groups))]
     server = start_ps(tb.net, ps, [(j, len(g)) for j, g in zip(ids, groups, strict=True)])
     out: list[dict[str, Any]] = [{} for _ in groups]
@@ -61,7 +75,9 @@ def _run_policy(
         time.sleep(max(0.0, t0 + i * gap - time.monotonic()))
         arrived = time.monotonic() - t0
         try:
-            spec, summary = tb.controller_job(ids[i], groups[i], values, seed=seed + i)
+            spec, summary = tb.controller_job(
+                ids[i], groups[i], values, seed=seed + i, controller=url, rounds=rounds
+            )
             running = RunningJob(tb.net, spec, tb.workdir, own_ps=False).start()
             try:
                 r: JobResult = running.wait()
@@ -72,6 +88,9 @@ def _run_policy(
                 "job": ids[i], "arrived_s": arrived, "left_s": time.monotonic() - t0,
                 "via": r.via, "slots": spec.slots, "time_s": r.elapsed,
                 "goodput": r.goodput, "correct": r.correct, "state": summary.get("state"),
+                "rounds": len(r.rounds) // spec.n,
+                # configurations the workers ran under (a move = a new epoch)
+                "epochs": sorted({int(x["epoch"]) for x in r.rounds if "epoch" in x}),
             }  # fmt: skip
         except ScenarioError as e:
             out[i] = {"job": ids[i], "arrived_s": arrived, "error": str(e), "correct": False}
@@ -83,8 +102,8 @@ def _run_policy(
         for t in threads:
             t.join()
     finally:
-        stop_ps(server)
-    return out
+        counters = stop_ps(server)
+    return out, counters
 
 
 def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> list[Path]:
@@ -108,6 +127,9 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     values = args.values or (8_000 if opts.quick else 30_000)
     policies = [p for p in args.policies.split(",") if p]
     gap = args.gap if args.gap is not None else (0.05 if opts.quick else 0.3)
+    rounds = args.rounds or (3 if opts.quick else 5)
+    if rounds < 1:
+        raise ScenarioError("--rounds must be >= 1")
     if n_jobs * per_job > 32 or n_jobs < 1 or per_job < 1:
         raise ScenarioError("--jobs x --job-workers must be within 1..32 workers")
     topo = make_topology(
@@ -125,7 +147,9 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
             seed=opts.seed, defines={"INA_SLOTS": args.memory}, control="controller",
             policy=policy, on_full="ps",
         ) as tb:  # fmt: skip
-            jobs = _run_policy(tb, groups, values, gap, opts.seed, 100 * (k + 1))
+            jobs, ps_counters = _run_policy(
+                tb, groups, values, gap, opts.seed, 100 * (k + 1), rounds
+            )
         ok = [j for j in jobs if "error" not in j]
         rows.append({
             "policy": policy, "jobs": n_jobs,
@@ -134,13 +158,13 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
             "mean_time_s": sum(j["time_s"] for j in ok) / len(ok) if ok else None,
             "makespan_s": max((j["left_s"] for j in ok), default=None),
             "correct": len(ok) == n_jobs and all(j["correct"] for j in ok),
-            "job_runs": jobs,
+            "job_runs": jobs, "ps_counters": ps_counters,
         })  # fmt: skip
         progress.step(policy)
     return Outcome(
         rows=rows,
         meta=(meta := {"jobs": n_jobs, "workers_per_job": per_job, "values": values,
-              "memory_slots": args.memory, "gap_s": gap, "policies": policies,
+              "memory_slots": args.memory, "gap_s": gap, "rounds": rounds, "policies": policies,
               "on_full": "ps"}),
         columns=COLUMNS,
         plots=plots(rows, meta, opts.out_dir),

@@ -144,6 +144,8 @@ class Testbed:
         self.on_full = on_full
         self.manager: Any = None  # inalab.controller.jobs.JobManager with control="controller"
         self._ctl_fabric: Any = None
+        self._service: Any = None  # ControllerService, once controller_url() is asked
+        self._mgmt: Any = None  # its ManagementNet
         self.slots = self.defines.get("INA_SLOTS", 1024)
         self._next_job = 1
         self._next_base = 0
@@ -237,11 +239,39 @@ class Testbed:
                        ps_host=ps, extra=extra, **kw)  # fmt: skip
         return spec, dict(summary)
 
+    def controller_url(self) -> str:
+        """The controller's HTTP API (``inalab.controller.service``) as the hosts
+        reach it: started on first use, on the management network
+        (:mod:`inalab.scenarios.mgmt`), for workers run with ``--controller``."""
+        from inalab.controller.errors import ControllerError
+        from inalab.controller.service import ControllerService
+        from inalab.scenarios.mgmt import MGMT_GATEWAY, ManagementNet
+
+        if self.manager is None:
+            raise ScenarioError("controller_url needs Testbed(control='controller')")
+        if self._service is None:
+            if self._mgmt is None:
+                bridge = f"{self.topo.switches[0].name}-mgbr"
+                hosts = [(h.name, self.net.host(h.name)) for h in self.topo.hosts]
+                self._mgmt = ManagementNet(bridge).start(hosts)
+            try:
+                self._service = ControllerService(self.manager, (MGMT_GATEWAY, 0)).start()
+            except ControllerError as e:
+                raise ScenarioError(f"controller service: {e}") from None
+        return str(self._service.url)
+
     def finish_job(self, job_id: int) -> None:
         if self.manager is not None:
             self.manager.finish(job_id)
 
     def stop(self) -> None:
+        if self._service is not None:
+            with contextlib.suppress(Exception):
+                self._service.stop()
+            self._service = None
+        if self._mgmt is not None:
+            self._mgmt.stop()
+            self._mgmt = None
         if self._ctl_fabric is not None:
             with contextlib.suppress(Exception):
                 self._ctl_fabric.close()

@@ -157,14 +157,18 @@ def test_jobs_arriving_and_leaving_share_memory_under_the_controller(
 ) -> None:
     doc = scenario("multi_job", tmp_path, build_dir, net_args)
     rows = {r["policy"]: r for r in doc["rows"]}
-    assert set(rows) == {"static", "first-fit"}
+    assert set(rows) == {"static", "first-fit", "fair-share", "best-effort"}
     for r in rows.values():
         assert r["correct"] is True, r
         assert r["in_switch"] + r["at_ps"] == r["jobs"] == 3
+        # every allreduce exact, 3 rounds each, configs fetched from the controller
         assert all(j["correct"] and j["time_s"] > 0 for j in r["job_runs"])
+        assert all(j["rounds"] == 3 and j["epochs"] for j in r["job_runs"]), r
         assert r["makespan_s"] >= max(j["time_s"] for j in r["job_runs"])
     # 128 slots: first-fit gives each job its 64-slot demand, so the third
     # concurrent arrival finds none and the controller sends it to the PS
     assert rows["first-fit"]["at_ps"] >= 1
     ff = rows["first-fit"]["job_runs"]
     assert all(j["slots"] <= 64 for j in ff if j["via"] == "switch")
+    # best-effort: all jobs on the switch, sharing its pool
+    assert rows["best-effort"]["in_switch"] == 3
