@@ -622,6 +622,21 @@ def _make_apply(
                 return nx
         return slow(p, k, e)
 
+    def keyless(p: Packet) -> Node | None:
+        """A table without a key (p4c's wrapper of a bare action): it always misses
+        unless an entry was added with the empty key."""
+        if table.exact or _TRACE_STATE[0]:
+            return node(p)
+        fn = table.default_fn
+        if fn is not None:
+            fn(p, table.default_data)
+        an = table.default_name
+        try:
+            return cache_miss[an]
+        except KeyError:
+            nx = cache_miss[an] = next_node(an, False)
+            return nx
+
     def slow(p: Packet, k: Any, e: Any) -> Node | None:
         tr = _TRACE_STATE[0]
         if e is None:
@@ -669,4 +684,4 @@ def _make_apply(
             fn(p, data)
         return next_node(aname, hit)
 
-    return node
+    return keyless if not table.keys and table.mode == "exact" else node
