@@ -546,14 +546,17 @@ def _make_cond(
     resolved: dict[str, Node],
     name: str,
 ) -> Node:
+    nexts: list[Node | None] = []  # (true, false) next nodes, once all nodes exist
+
     def node(p: Packet) -> Node | None:
         r = fn(p)
         if _TRACE_STATE[0]:
             trace_log.debug(
                 '[%d.%d] Condition "%s" is %s', p.pid, p.copy, name, "true" if r else "false"
             )
-        n = tn if r else fnx
-        return resolved[n] if n is not None else None
+        if not nexts:
+            nexts.extend(resolved[n] if n is not None else None for n in (tn, fnx))
+        return nexts[0] if r else nexts[1]
 
     return node
 
