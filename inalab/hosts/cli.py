@@ -77,8 +77,10 @@ def _run_managed(args: argparse.Namespace) -> np.ndarray:
             for _ in range(args.rounds):
                 out = w.allreduce(arr)
                 assert w.worker is not None and w.worker.last_stats is not None
+                assert w.config is not None
                 stats = w.worker.last_stats.as_dict()
-                print(json.dumps({"rank": args.rank, "epoch": w.epoch, **stats}), flush=True)
+                where = {"rank": args.rank, "epoch": w.epoch, "via": w.config.via}
+                print(json.dumps({**where, **stats}), flush=True)
     except ControllerError as e:
         raise ConfigError(f"controller: {e}") from None
     return out

@@ -84,9 +84,13 @@ def _run_policy(
             finally:
                 running.kill()
                 tb.finish_job(ids[i])
+            # where each round ran (a fair-share move can take a job from the PS to
+            # the switch or back); "via" = the last round's
+            vias = [str(x["via"]) for x in r.rounds if "via" in x] or [r.via]
             out[i] = {
                 "job": ids[i], "arrived_s": arrived, "left_s": time.monotonic() - t0,
-                "via": r.via, "slots": spec.slots, "time_s": r.elapsed,
+                "via": vias[-1], "vias": sorted(set(vias)), "via_registered": r.via,
+                "slots": spec.slots, "time_s": r.elapsed,
                 "goodput": r.goodput, "correct": r.correct, "state": summary.get("state"),
                 "rounds": len(r.rounds) // spec.n,
                 # configurations the workers ran under (a move = a new epoch)
