@@ -18,6 +18,7 @@ from inalab.switch.p4runtime.p4info_index import (
     EXACT,
     ArrayInfo,
     Field,
+    TableInfo,
     ValueSetInfo,
     counter_values,
 )
@@ -88,20 +89,24 @@ def write_direct_counter(
     )
 
 
+def _direct_tables(state: PipelineState, table_id: int, attr: str, what: str) -> list[TableInfo]:
+    """The tables a direct-resource read covers: the one named (which must have
+    that resource) or, for table_id 0, every table that has it."""
+    if not table_id:
+        return [t for t in state.index.tables.values() if getattr(t, attr)]
+    table = state.index.table(table_id)
+    if not getattr(table, attr):
+        raise invalid(f"table {table.name!r} has no {what}")
+    return [table]
+
+
 def read_direct_counter(
     state: PipelineState, query: p4runtime_pb2.DirectCounterEntry
 ) -> Iterator[p4runtime_pb2.Entity]:
     q = p4runtime_pb2.TableEntry()
     q.CopyFrom(query.table_entry)
     q.counter_data.SetInParent()
-    tables = (
-        [state.index.table(q.table_id)]
-        if q.table_id
-        else [t for t in state.index.tables.values() if t.direct_counter_id]
-    )
-    for table in tables:
-        if not table.direct_counter_id:
-            raise invalid(f"table {table.name!r} has no direct counter")
+    for table in _direct_tables(state, q.table_id, "direct_counter_id", "direct counter"):
         q.table_id = table.id
         for te in table_entries.read(state, q):
             ent = p4runtime_pb2.Entity()
@@ -156,14 +161,7 @@ def read_direct_meter(
     q = p4runtime_pb2.TableEntry()
     q.CopyFrom(query.table_entry)
     q.meter_config.SetInParent()
-    tables = (
-        [state.index.table(q.table_id)]
-        if q.table_id
-        else [t for t in state.index.tables.values() if t.direct_meter_id]
-    )
-    for table in tables:
-        if not table.direct_meter_id:
-            raise invalid(f"table {table.name!r} has no direct meter")
+    for table in _direct_tables(state, q.table_id, "direct_meter_id", "direct meter"):
         q.table_id = table.id
         for te in table_entries.read(state, q):
             ent = p4runtime_pb2.Entity()
