@@ -346,6 +346,17 @@ class P4Host(Host):
             self.cmd(f"ip route replace default via {gateway} dev {intf}")
         return result
 
+    def popen(self, *args: Any, **kwargs: Any) -> subprocess.Popen[Any]:
+        """Mininet's ``popen``, except that ``shell=True`` does not need ``$SHELL``:
+        Mininet reads ``os.environ['SHELL']``, which cron, systemd units and CI
+        runners leave unset. The command then runs under ``/bin/sh -c``."""
+        if kwargs.pop("shell", False):
+            words = args[0] if len(args) == 1 else list(args)
+            line = words if isinstance(words, str) else " ".join(str(w) for w in words)
+            args = ([os.environ.get("SHELL") or "/bin/sh", "-c", line],)
+        proc: subprocess.Popen[Any] = Host.popen(self, *args, **kwargs)
+        return proc
+
     def offloads_off(self) -> bool:
         """Whether tx checksumming is off on the default interface (ethtool -k)."""
         out = self.cmd(f"ethtool -k {self.defaultIntf()}")

@@ -47,7 +47,7 @@ def _tiny(switch: str = "tqs1") -> dict[str, object]:
 
 @pytest.mark.mininet
 def test_build_sets_up_hosts_links_and_tc_then_leaves_nothing(
-    run_dir: Path, tmp_path: Path, require_root: None
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_root: None
 ) -> None:
     link = LinkProfile(bw_mbit=20, queue_pkts=40, delay_ms=2, loss_pct=1)
     topo = single_rack(2, program=None, host_link=link)
@@ -58,6 +58,12 @@ def test_build_sets_up_hosts_links_and_tc_then_leaves_nothing(
         h1 = net.host("h1")
         assert h1.IP() == "10.0.1.1" and h1.MAC() == "02:00:00:00:01:01"
         assert h1.offloads_off()
+        # shell=True inside the host's namespace, with $SHELL unset as cron and CI leave it
+        monkeypatch.delenv("SHELL", raising=False)
+        proc = h1.popen("ip -o addr show dev h1-eth0 | wc -l && echo $0", shell=True, text=True)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert out.split() == ["1", "/bin/sh"]
         neigh = h1.cmd("ip neigh show dev h1-eth0")
         assert "10.0.1.2 lladdr 02:00:00:00:01:02 PERMANENT" in neigh
         assert "10.0.1.100 lladdr 02:00:00:00:01:64 PERMANENT" in neigh
