@@ -8,6 +8,7 @@ from . import ast as A
 from .errors import CompileError, UnsupportedError
 from .exprs import Scope, Val, as_bool, param_json
 from .externs import algo_name, flatten_fields
+from .selectcases import KeyMatch, cross_product, range_to_masks, signed_value, transition_value
 from .typesys import BitT, ExternT, StackT, StructLikeT, VarbitT, width_of
 
 Json = dict[str, Any]
@@ -334,6 +335,7 @@ def _transition(
         ], []
     keys: list[Json] = []
     widths: list[int] = []
+    signs: list[bool] = []
     for e in tr.select:
         low.allow_lookahead = True
         try:
@@ -352,6 +354,7 @@ def _transition(
             low.cur_prims.append({"parameters": [tmp.json, param_json(v)], "op": "set"})
             keys.append(tmp.json)
         widths.append(width_of(v.type))
+        signs.append(isinstance(v.type, BitT) and v.type.signed)
     out: list[Json] = []
     for ks, state in tr.cases:
         items = ks.items if isinstance(ks, A.TupleKey) else (ks,)
@@ -379,33 +382,35 @@ def _transition(
                 continue
         if len(items) != len(keys):
             raise CompileError(f"select has {len(keys)} keys, case has {len(items)}", tr.loc)
-        value = ""
-        mask = ""
-        has_mask = False
-        for it, w in zip(items, widths, strict=True):
-            nbytes = (w + 7) // 8
-            full = (1 << w) - 1
-            if isinstance(it, (A.DefaultKey, A.DontCare)):
-                val, m = 0, 0
-                has_mask = True
-            elif isinstance(it, A.MaskKey):
-                val, m = _c(low, it.value, w, scope), _c(low, it.mask, w, scope)
-                has_mask = True
-            elif isinstance(it, A.RangeKey):
-                raise UnsupportedError("range keysets in select", it.loc)
-            else:
-                val, m = _c(low, it, w, scope), full
-            value += format(val & m, f"0{nbytes * 2}x")
-            mask += format(m, f"0{nbytes * 2}x")
-        out.append(
-            {
-                "type": "hexstr",
-                "value": "0x" + value,
-                "mask": "0x" + mask if has_mask else None,
-                "next_state": _next(state, names, tr),
-            }
-        )
+        components = [
+            _keyset(low, it, w, signed, scope)
+            for it, w, signed in zip(items, widths, signs, strict=True)
+        ]
+        for expanded in cross_product(components):
+            vm = transition_value(expanded)
+            out.append(
+                {
+                    "type": "default" if vm is None else "hexstr",
+                    "value": None if vm is None else vm[0],
+                    "mask": None if vm is None else vm[1],
+                    "next_state": _next(state, names, tr),
+                }
+            )
     return out, keys
+
+
+def _keyset(low: Any, it: A.Expr, w: int, signed: bool, scope: Scope) -> list[KeyMatch]:
+    """The value/mask keysets of one component of a select case (a range gives several)."""
+    if isinstance(it, (A.DefaultKey, A.DontCare)):
+        return [KeyMatch.anything(w)]
+    if isinstance(it, A.MaskKey):
+        return [KeyMatch.masked(_c(low, it.value, w, scope), _c(low, it.mask, w, scope), w)]
+    if isinstance(it, A.RangeKey):
+        lo, hi = _c(low, it.lo, w, scope), _c(low, it.hi, w, scope)
+        if signed:
+            lo, hi = signed_value(lo, w), signed_value(hi, w)
+        return range_to_masks(lo, hi, w, signed)
+    return [KeyMatch.exactly(_c(low, it, w, scope), w)]
 
 
 def _c(low: Any, e: A.Expr, w: int, scope: Scope) -> int:
