@@ -6,7 +6,7 @@ from typing import Any
 
 from inalab.switch.codegen import Source
 from inalab.switch.errors import JsonError
-from inalab.switch.hashes import ALGORITHMS
+from inalab.switch.hashes import ALGORITHMS, CUSTOM_CRC_DEFAULTS, custom_crc_key
 from inalab.switch.program import Layout
 
 
@@ -64,6 +64,14 @@ def gen_calculation(src: Source, lay: Layout, calc: dict[str, Any], fname: str, 
     gen_field_bits(src, lay, calc.get("input", []), path)
     if algo in ("csum16", "cksum16"):
         src.add("return _csum16_int(x << ((-n) % 16))")
+    elif algo in CUSTOM_CRC_DEFAULTS:
+        # parameters the control plane set for this calculation (Switch.set_crc_parameters),
+        # else bmv2's defaults
+        key = custom_crc_key(str(calc.get("name")))
+        src.add("pad = (-n) % 8")
+        src.add(
+            f"return globals().get({key!r}, ALG_{algo})((x << pad).to_bytes((n + pad) // 8, 'big'))"
+        )
     else:
         src.add("pad = (-n) % 8")
         src.add(f"return ALG_{algo}((x << pad).to_bytes((n + pad) // 8, 'big'))")

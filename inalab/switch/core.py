@@ -12,7 +12,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from inalab.switch.control import (
@@ -34,6 +35,7 @@ from inalab.switch.control import (
 )
 from inalab.switch.datapath import run_egress, run_ingress
 from inalab.switch.errors import PacketError, ParserError
+from inalab.switch.hashes import CUSTOM_CRC_DEFAULTS, CrcConfig, custom_crc_key
 from inalab.switch.loader import Program, set_trace
 from inalab.switch.packet import Packet
 from inalab.switch.pre import Replication
@@ -75,9 +77,17 @@ class Switch:
         self._t0 = time.monotonic()
         self._pid = 0
         self._busy = 0
-        self._transmit: TransmitHandler = lambda port, data: None
+        # The datapath hands its outputs (frames, PacketIns, digests) to the
+        # outbox while it holds the lock; they reach the user's handlers only
+        # after the lock is released (see _deliver), so a handler may call
+        # into this switch or into another one that delivers back here.
+        self._outbox: deque[tuple[Callable[..., None], Any]] = deque()
+        self._delivering = threading.Lock()
+        self._tx_handler: TransmitHandler = lambda port, data: None
+        self._transmit: Callable[[int, bytes], None] = self._queue_frame
         self._digest: DigestHandler | None = None
-        self._packet_in: PacketInHandler | None = None
+        self._pin_handler: PacketInHandler | None = None
+        self._packet_in: Callable[[bytes], None] | None = None
         self._idle: IdleTimeoutHandler | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -85,6 +95,7 @@ class Switch:
         self.drops: dict[str, int] = {}
         self.faults = 0  # packets lost to unexpected errors (bugs), see the log
         self._trace_on: bool | None = None
+        self._crc_configs: dict[str, CrcConfig] = {}
 
     # ================================================================== lifecycle
     def start(self) -> None:
@@ -108,10 +119,18 @@ class Switch:
         """True once no packet is queued or in flight (False on timeout)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            if self.tm.idle() and self._busy == 0:
+            if self._idle_now():
                 return True
             time.sleep(0.001)
-        return self.tm.idle() and self._busy == 0
+        return self._idle_now()
+
+    def _idle_now(self) -> bool:
+        return (
+            self.tm.idle()
+            and self._busy == 0
+            and not self._outbox
+            and not self._delivering.locked()
+        )
 
     def now_us(self) -> int:
         return int((_monotonic() - self._t0) * 1e6)
@@ -132,6 +151,7 @@ class Switch:
                 )
             self.prog = prog
             self._trace_on = None
+            self._crc_configs = {}  # a new program's calculations start with the defaults
             # bmv2 resets the PRE with the program; clone sessions stay configured
             sessions = self.pre.sessions
             self.pre = Replication()
@@ -344,6 +364,50 @@ class Switch:
         with self._lock:
             self._register(name).reset()
 
+    # ================================================================== custom CRCs
+    def _custom_crc_algo(self, calculation: str) -> str:
+        calcs = self._p().json.get("calculations") or []
+        assert isinstance(calcs, list)
+        for c in calcs:
+            if isinstance(c, dict) and c.get("name") == calculation:
+                algo = str(c.get("algo"))
+                if algo not in CUSTOM_CRC_DEFAULTS:
+                    raise InvalidRequestError(
+                        f"calculation '{calculation}' uses '{algo}', not a custom CRC"
+                    )
+                return algo
+        raise UnknownNameError(f"unknown calculation '{calculation}'")
+
+    def custom_crc_calculations(self) -> dict[str, str]:
+        """Named calculations using ``crc16_custom`` / ``crc32_custom`` -> algorithm."""
+        with self._lock:
+            calcs = self._p().json.get("calculations") or []
+            assert isinstance(calcs, list)
+            return {
+                str(c["name"]): str(c["algo"])
+                for c in calcs
+                if isinstance(c, dict) and c.get("algo") in CUSTOM_CRC_DEFAULTS
+            }
+
+    def set_crc_parameters(self, calculation: str, config: CrcConfig) -> None:
+        """bmv2's ``set_crc16_parameters`` / ``set_crc32_parameters``: the CRC a
+        named ``crc16_custom`` / ``crc32_custom`` calculation computes from now on
+        (until the next program load, which restores the defaults)."""
+        with self._lock:
+            algo = self._custom_crc_algo(calculation)
+            if algo != f"crc{config.width}_custom":
+                raise InvalidRequestError(
+                    f"calculation '{calculation}' uses '{algo}': "
+                    f"crc{config.width} parameters do not apply"
+                )
+            self._p().ns[custom_crc_key(calculation)] = config.function()
+            self._crc_configs[calculation] = config
+
+    def crc_parameters(self, calculation: str) -> CrcConfig:
+        with self._lock:
+            algo = self._custom_crc_algo(calculation)
+            return self._crc_configs.get(calculation, CUSTOM_CRC_DEFAULTS[algo])
+
     # ================================================================== value sets
     def _vset(self, name: str) -> dict[tuple[int, int | None], None]:
         vs = self._p().vsets.get(name)
@@ -433,13 +497,14 @@ class Switch:
 
     # ================================================================== handlers
     def set_transmit_handler(self, handler: TransmitHandler) -> None:
-        self._transmit = handler
+        self._tx_handler = handler
 
     def set_digest_handler(self, handler: DigestHandler | None) -> None:
         self._digest = handler
 
     def set_packet_in_handler(self, handler: PacketInHandler | None) -> None:
-        self._packet_in = handler
+        self._pin_handler = handler
+        self._packet_in = None if handler is None else self._queue_packet_in
 
     def set_idle_timeout_handler(self, handler: IdleTimeoutHandler | None) -> None:
         self._idle = handler
@@ -466,6 +531,57 @@ class Switch:
                 log.debug("fault details", exc_info=True)
             finally:
                 self._busy -= 1
+        if self._outbox:
+            self._deliver()
+
+    # ================================================================== outputs
+    def _queue_frame(self, port: int, data: bytes) -> None:
+        self._outbox.append((self._send_frame, (port, data)))
+
+    def _send_frame(self, item: tuple[int, bytes]) -> None:
+        self._tx_handler(item[0], item[1])
+
+    def _queue_packet_in(self, data: bytes) -> None:
+        self._outbox.append((self._send_packet_in, data))
+
+    def _send_packet_in(self, data: bytes) -> None:
+        h = self._pin_handler
+        if h is not None:
+            h(data)
+        else:  # the handler went away meanwhile: the CPU port is a plain port again
+            self._tx_handler(self.cpu_port if self.cpu_port is not None else 0, data)
+
+    def _send_digest(self, d: Digest) -> None:
+        h = self._digest
+        if h is not None:
+            h(d)
+
+    def _deliver(self) -> None:
+        """Hand the outbox to the handlers, in the order the pipeline produced it.
+
+        Called with the lock released. One thread delivers at a time (so each
+        port sees its frames in pipeline order); a thread that finds another one
+        delivering leaves its outputs to it instead of waiting, which is what
+        makes chained switches (a handler calling another switch's receive(),
+        which delivers back here) deadlock-free. A handler re-entering this
+        switch from the delivering thread returns at once and its outputs
+        follow in this loop.
+        """
+        box = self._outbox
+        while box and self._delivering.acquire(blocking=False):
+            try:
+                while box:
+                    send, item = box.popleft()
+                    try:
+                        send(item)
+                    except Exception as exc:  # a faulty handler must not stop the switch
+                        self.faults += 1
+                        log.error("output handler failed: %r", exc)
+                        log.debug("fault details", exc_info=True)
+            finally:
+                self._delivering.release()
+            # an output queued between the last popleft and the release is seen
+            # by the loop condition (its producer may have found us still busy)
 
     def _drop(self, p: Packet | None, why: str) -> None:
         self.drops[why] = self.drops.get(why, 0) + 1
@@ -488,6 +604,8 @@ class Switch:
             except Exception:  # a bug must not kill the scheduler thread
                 log.exception("egress of a packet on port %d failed", port)
             finally:
+                if self._outbox:
+                    self._deliver()
                 self.tm.done()
 
     def _ageing(self) -> None:
@@ -520,9 +638,8 @@ class Switch:
                     handler(name, hs_t)
 
     def _emit_digest(self, name: str, lid: int, values: tuple[int, ...]) -> None:
-        h = self._digest
-        if h is not None:
-            h(Digest(name, lid, (values,)))
+        if self._digest is not None:
+            self._outbox.append((self._send_digest, Digest(name, lid, (values,))))
 
     def _set_trace(self) -> bool:
         on = trace.isEnabledFor(logging.DEBUG)

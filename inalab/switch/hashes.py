@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 HashFn = Callable[[bytes], int]
 
@@ -52,6 +53,51 @@ def crc32(data: bytes) -> int:
 crc16 = make_crc(16, 0x8005, 0x0000, 0x0000, True, True)  # CRC-16/ARC, bmv2 "crc16"
 crc32_custom_default = crc32
 crc16_custom_default = crc16
+
+
+@dataclass(frozen=True)
+class CrcConfig:
+    """The parameters of bmv2's ``crc16_custom`` / ``crc32_custom`` (Rocksoft model),
+    as ``set_crc16_parameters`` / ``set_crc32_parameters`` take them."""
+
+    width: int
+    polynomial: int
+    initial_remainder: int
+    final_xor_value: int
+    data_reflected: bool
+    remainder_reflected: bool
+
+    def __post_init__(self) -> None:
+        if self.width not in (16, 32):
+            raise ValueError(f"custom CRC width must be 16 or 32, got {self.width}")
+        for what in ("polynomial", "initial_remainder", "final_xor_value"):
+            v = getattr(self, what)
+            if not 0 <= v < (1 << self.width):
+                raise ValueError(f"{what} {v:#x} does not fit in {self.width} bits")
+
+    def function(self) -> HashFn:
+        return make_crc(
+            self.width,
+            self.polynomial,
+            self.initial_remainder,
+            self.final_xor_value,
+            self.data_reflected,
+            self.remainder_reflected,
+        )
+
+
+# bmv2's defaults (src/bm_sim/calculations.cpp): CRC-16/ARC and CRC-32
+CUSTOM_CRC_DEFAULTS: dict[str, CrcConfig] = {
+    "crc16_custom": CrcConfig(16, 0x8005, 0x0000, 0x0000, True, True),
+    "crc32_custom": CrcConfig(32, 0x04C11DB7, 0xFFFFFFFF, 0xFFFFFFFF, True, True),
+}
+
+
+def custom_crc_key(calculation: str) -> str:
+    """Where a program's namespace holds the configured CRC of a named calculation."""
+    return f"CRC_CUSTOM:{calculation}"
+
+
 crcCCITT = make_crc(16, 0x1021, 0xFFFF, 0x0000, False, False)
 
 
