@@ -3,7 +3,10 @@
 As p4c's ``backends/bmv2/bmv2stf.py`` reads it: ``add TABLE [PRIO] KEY:VALUE..
 ACTION(ARG:VAL, ..)``, ``setdefault TABLE ACTION(..)``, ``packet PORT HEX``,
 ``expect PORT [HEX] [$]`` with ``*`` nibble wildcards, PRE and mirroring
-commands, registers and counters, ``wait``, ``#`` comments.
+commands, registers and counters, ``wait``, ``#`` comments; and, from p4c's
+STF grammar (``tools/stf/stf_parser.py``: ``REMOVE [ALL | entry]``), ``remove
+all`` and ``remove TABLE [PRIO] KEY:VALUE..`` (the entry as ``add`` wrote it,
+without the action).
 """
 
 from __future__ import annotations
@@ -95,6 +98,39 @@ def parse_add(args: str, where: str) -> AddCommand:
         raise StfError(where, "add has no action")
     action, params = parse_action(action_text, where)
     return AddCommand(table, prio, tuple(keys), action, params)
+
+
+@dataclass(frozen=True)
+class RemoveCommand:
+    """``remove all`` (``table`` None) or one entry, named by its table, key and priority."""
+
+    table: str | None
+    priority: int | None = None
+    keys: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.table is None and (self.keys or self.priority is not None):
+            raise ValueError("'remove all' takes no key")
+
+
+def parse_remove(args: str, where: str) -> RemoveCommand:
+    words = args.split()
+    if not words:
+        raise StfError(where, "remove needs 'all' or a table and the entry's key")
+    if len(words) == 1 and words[0].lower() == "all":
+        return RemoveCommand(None)
+    table, rest = words[0], words[1:]
+    prio: int | None = None
+    if rest and re.fullmatch(r"[0-9]+", rest[0]):
+        prio = int(rest[0])
+        rest = rest[1:]
+    keys: list[tuple[str, str]] = []
+    for word in rest:
+        k, sep, v = word.partition(":")
+        if not sep or not k or not v or "(" in word:
+            raise StfError(where, f"bad key '{word}' in remove (want NAME:VALUE, no action)")
+        keys.append((k, v))
+    return RemoveCommand(table, prio, tuple(keys))
 
 
 def parse_int(text: str, where: str) -> int:

@@ -16,10 +16,12 @@ from inalab.stf.errors import StfError
 from inalab.stf.language import (
     AddCommand,
     Command,
+    RemoveCommand,
     packet_hex,
     parse_action,
     parse_add,
     parse_int,
+    parse_remove,
     read_stf,
 )
 from inalab.switch.control import (
@@ -134,7 +136,7 @@ class StfRun:
         return ActionCall(aname, tuple(parse_int(given[p], where) for p in pnames))
 
     # ------------------------------------------------------------------ keys
-    def keys(self, table: str, cmd: AddCommand, where: str) -> list[MatchKey]:
+    def keys(self, table: str, cmd: AddCommand | RemoveCommand, where: str) -> list[MatchKey]:
         tj = self.table_json(table)
         specs = []
         for k in tj.get("key", []):
@@ -252,6 +254,8 @@ class StfRun:
             keys = self.keys(table, cmd, where)
             call = self._call(table, cmd.action, cmd.params, where)
             sw.table_add(table, keys, call, cmd.priority)
+        elif v == "remove":
+            self.remove(parse_remove(c.args, where), where)
         elif v == "setdefault":
             parts = c.args.split(None, 1)
             if len(parts) != 2:
@@ -317,6 +321,24 @@ class StfRun:
             pass  # p4c's grammar has it; outputs are checked per port at the end anyway
         else:
             raise StfError(where, f"unknown STF command '{c.verb}'")
+
+    def remove(self, cmd: RemoveCommand, where: str) -> None:
+        """``remove all``: every non-const entry of every table; else the one entry
+        with the given key (unnamed key fields as ``add`` fills them) and priority."""
+        prog = self.sw.prog
+        assert prog is not None
+        if cmd.table is None:
+            for t in prog.tables:
+                self.sw.table_clear(t)
+            return
+        table = self.table(cmd.table, where)
+        keys = self.keys(table, cmd, where)
+        handle = self.sw.table_find(table, keys, cmd.priority)
+        if handle is None:
+            shown = " ".join(f"{k}:{v}" for k, v in cmd.keys) or "(empty key)"
+            prio = f" priority {cmd.priority}" if cmd.priority is not None else ""
+            raise StfError(where, f"remove: table {table} has no entry {shown}{prio}")
+        self.sw.table_delete(table, handle)
 
     def _reg(self, name: str, where: str) -> str:
         prog = self.sw.prog

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from inalab.stf.errors import StfError
-from inalab.stf.language import packet_hex, parse_action, parse_add, read_stf
+from inalab.stf.language import (
+    RemoveCommand,
+    packet_hex,
+    parse_action,
+    parse_add,
+    parse_remove,
+    read_stf,
+)
 
 
 def test_read_skips_comments_and_blank_lines() -> None:
@@ -38,3 +45,15 @@ def test_packet_hex() -> None:
     assert packet_hex("00 11 aa **$", "x") == "0011AA**"
     with pytest.raises(StfError, match="bad packet data"):
         packet_hex("zz", "x")
+
+
+def test_parse_remove() -> None:
+    assert parse_remove("all", "w") == RemoveCommand(None)
+    assert parse_remove("ALL", "w") == RemoveCommand(None)
+    assert parse_remove("t h.a:1", "w") == RemoveCommand("t", None, (("h.a", "1"),))
+    assert parse_remove("ingress.t 7 h.a:0x1* h.b:2/8", "w") == RemoveCommand(
+        "ingress.t", 7, (("h.a", "0x1*"), ("h.b", "2/8"))
+    )
+    assert parse_remove("t", "w") == RemoveCommand("t")  # a keyless table's entry
+    with pytest.raises(StfError, match="bad key 'set_port\\(port:1\\)'"):
+        parse_remove("t h.a:1 set_port(port:1)", "w")
