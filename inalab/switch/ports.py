@@ -11,7 +11,8 @@ through ingress link impairment and the ``in`` capture into
 * :class:`InterfacePort`: an ``AF_PACKET`` raw socket bound to one
   interface (``ETH_P_ALL``, promiscuous, outgoing frames ignored so the switch
   never sees its own transmissions, a 4 MiB receive buffer). One selector
-  thread reads every interface port of the set.
+  thread reads every interface port of the set; once the set is started, one
+  transmit thread (:mod:`inalab.switch.io_tx_queue`) sends for all of them.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from inalab.switch.control import SwitchControl
 from inalab.switch.impairment import Impairments
 from inalab.switch.io_errors import PortError
 from inalab.switch.io_packet_ring import PacketRing
+from inalab.switch.io_tx_queue import TxQueue
 from inalab.switch.pcap import PcapDir
 
 log = logging.getLogger("inalab.switch.ports")
@@ -280,6 +282,7 @@ class PortSet:
         self._thread: threading.Thread | None = None
         self._wake_r, self._wake_w = -1, -1
         self._running = False
+        self._txq: TxQueue | None = None
 
     # ------------------------------------------------------------------ set-up
     def _check_new(self, number: int, name: str) -> None:
@@ -333,7 +336,17 @@ class PortSet:
         def ingress(frame: bytes) -> None:
             imp.pass_frame(number, "ingress", frame, into_switch)
 
-        transmit = port.transmit
+        send = port.transmit
+        if isinstance(port, InterfacePort):
+
+            def transmit(frame: bytes) -> None:
+                txq = self._txq
+                if txq is None:
+                    send(frame)
+                else:
+                    txq.put(send, frame)
+        else:
+            transmit = send
 
         def egress(frame: bytes) -> None:
             if pcap_out is not None:
@@ -366,6 +379,8 @@ class PortSet:
         if self._running:
             return
         self._running = True
+        if any(isinstance(p, InterfacePort) for p in self._ports.values()):
+            self._txq = TxQueue()
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
@@ -415,6 +430,11 @@ class PortSet:
     def close(self) -> None:
         """Close the ports' sockets and the captures; frames sent afterwards are dropped."""
         self.switch.set_transmit_handler(lambda port, frame: None)
+        txq, self._txq = self._txq, None
+        if txq is not None:
+            txq.close()
+            if txq.dropped:
+                log.info("%d frames dropped with the transmit queue full", txq.dropped)
         for port in self._ports.values():
             port.close()
         if self.pcap is not None:
