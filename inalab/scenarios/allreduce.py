@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from inalab.protocol import format as fmt
 from inalab.scenarios.common import Outcome, RunOptions
 from inalab.scenarios.jobs import JobResult, JobSpec, run_job
 from inalab.scenarios.results import Progress, plot
@@ -39,16 +40,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sizes", help="comma-separated value counts (default by --quick)")
     p.add_argument("--bw", type=float, default=100.0, help="host link rate, Mbit/s (100)")
     p.add_argument("--methods", default=",".join(METHODS), help="ina,ps,ring")
+    p.add_argument(
+        "--lanes", type=int, default=fmt.DEFAULT_LANES,
+        help=f"values per INA packet, K (the program is compiled with it; {fmt.DEFAULT_LANES})",
+    )  # fmt: skip
 
 
-def row(method: str, r: JobResult, line_rate: float) -> dict[str, Any]:
+def line_rate(bw_mbit: float, lanes: int) -> float:
+    """The most values per second a worker's link of ``bw_mbit`` can carry as INA
+    packets of ``lanes`` values: each value is 4 of the frame's
+    ``fmt.frame_bytes(lanes)`` bytes (Ethernet, IPv4, UDP and INA headers counted,
+    as tc's htb counts them; no preamble or gap on a veth)."""
+    return bw_mbit * 1e6 / 8 / fmt.frame_bytes(lanes) * lanes
+
+
+def row(method: str, r: JobResult, bound: float) -> dict[str, Any]:
     return {
         "method": method,
         "values": r.values,
         "time_s": r.elapsed,
         "goodput": r.goodput,
-        "line_rate": line_rate,
-        "line_fraction": r.goodput / line_rate,
+        "line_rate": bound,
+        "line_fraction": r.goodput / bound,
         "exact_fraction": r.exact_fraction,
         "retransmissions": r.retransmissions,
         "correct": r.correct,
@@ -79,8 +92,9 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     bad = [m for m in methods if m not in METHODS]
     if bad:
         raise ValueError(f"--methods: unknown {bad} (one of {', '.join(METHODS)})")
-    # a float32 value is 4 bytes of a line of args.bw Mbit/s (headers not counted)
-    line_rate = args.bw * 1e6 / 8 / 4
+    fmt.check_lanes(args.lanes)
+    bound = line_rate(args.bw, args.lanes)
+    defines = {} if args.lanes == fmt.DEFAULT_LANES else {"INA_LANES": args.lanes}
     topo = make_topology(
         "single-rack", workers=args.workers, prefix=opts.prefix,
         grpc_base_port=opts.grpc_base, host_link=LinkProfile(bw_mbit=args.bw),
@@ -91,7 +105,7 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     progress = Progress(len(sizes) * len(methods), NAME, opts.progress)
     with Testbed(
         topo, workdir=opts.out_dir / NAME, build_dir=opts.build_dir, log_dir=opts.log_dir,
-        thrift_base_port=opts.thrift_base, kind=opts.kind, seed=opts.seed,
+        thrift_base_port=opts.thrift_base, kind=opts.kind, seed=opts.seed, defines=defines,
     ) as tb:  # fmt: skip
         ips = [tb.ip(h) for h in workers]
         for size in sizes:
@@ -100,15 +114,15 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
                 spec = JobSpec(
                     job % 65536, workers, tb.ip(ps), values=size,
                     via="ps" if method == "ps" else "switch", ps_host=ps, seed=opts.seed,
-                    timeout=max(60.0, size / 2000),
+                    timeout=max(60.0, size / 2000), lanes=args.lanes,
                 )  # fmt: skip
                 if method == "ring":
                     r = run_ring_job(tb.net, spec, tb.workdir, ips)
                 else:
                     r = run_job(tb.net, spec, tb.workdir)
-                rows.append(row(method, r, line_rate))
+                rows.append(row(method, r, bound))
                 progress.step(f"{method} {size}")
-    meta = {"workers": args.workers, "bw_mbit": args.bw, "line_rate": line_rate,
+    meta = {"workers": args.workers, "bw_mbit": args.bw, "line_rate": bound, "lanes": args.lanes,
             "sizes": sizes, "methods": methods, "topology": topo.name}  # fmt: skip
     return Outcome(
         rows=rows,
