@@ -46,8 +46,10 @@ _EXTERNS = {
 
 class ControlFlowLowering(StatementLowering):
     # ================================================================ pipelines
-    def _pipeline(self, pname: str, d: A.ControlDecl, vals: list[Val]) -> Json:
-        scope = self._bind_params(d, vals)  # type: ignore[arg-type]
+    def _pipeline(
+        self, pname: str, d: A.ControlDecl, vals: list[Val], ctor: dict[str, Val] | None = None
+    ) -> Json:
+        scope = self._bind_params(d, vals, ctor)  # type: ignore[arg-type]
         pl: Json = {
             "name": pname,
             "id": len(self.pipelines),
@@ -86,12 +88,13 @@ class ControlFlowLowering(StatementLowering):
                 and loc.type.name in self.env.controls
             ):
                 sub = self.env.controls[loc.type.name]
-                if loc.args or sub.ctor_params:
-                    raise UnsupportedError(
-                        "control instantiation with constructor arguments", loc.loc
-                    )
+                ctor = self.bind_ctor_args(sub, loc.args, scope, fq, loc)
                 scope.names[loc.name] = Val(
-                    {"type": "control"}, BoolT(), "extern", name=fq, members={"$control": sub}
+                    {"type": "control"},
+                    BoolT(),
+                    "extern",
+                    name=fq,
+                    members={"$control": sub, "$ctor": ctor},
                 )
             elif isinstance(loc, A.Instantiation):
                 t = self.env.resolve(loc.type)
@@ -284,6 +287,7 @@ class ControlFlowLowering(StatementLowering):
         if len(c.args) != len(sub.params):
             raise CompileError(f"{sub.name}.apply takes {len(sub.params)} arguments", c.loc)
         inner = Scope()
+        inner.names.update(cv.members.get("$ctor", {}))
         for p, a in zip(sub.params, c.args, strict=True):
             t = self.env.resolve(p.type)
             v = self.ex.lower(a, scope, t)

@@ -10,7 +10,7 @@ from typing import Any
 from . import ast as A
 from .controlflow import ControlFlowLowering
 from .errors import CompileError, UnsupportedError
-from .exprs import ExprLowering, Val, as_data, hex_value
+from .exprs import ExprLowering, Scope, Val, as_data, hex_value
 from .externs import ExternObjects
 from .instances import Instances
 from .typesys import Env, StackT, StructLikeT, Type
@@ -64,6 +64,7 @@ class Lowering(ControlFlowLowering):
         if len(main.args) != 6:
             raise CompileError("V1Switch takes 6 arguments", main.loc)
         blocks: list[A.ParserDecl | A.ControlDecl] = []
+        ctor_args: list[tuple[A.Expr, ...]] = []
         for a in main.args:
             if not isinstance(a, A.CtorCall) or not isinstance(a.type, A.NamedTypeRef):
                 raise UnsupportedError(
@@ -73,6 +74,12 @@ class Lowering(ControlFlowLowering):
             if d is None:
                 raise CompileError(f"{a.type.name}: declaration not found", a.loc)
             blocks.append(d)
+            ctor_args.append(a.args)
+        # constructor arguments of the six blocks: constants bound in each block's scope
+        ctors = [
+            self.bind_ctor_args(d, args, Scope(), d.name, a)
+            for d, args, a in zip(blocks, ctor_args, main.args, strict=True)
+        ]
         parser, vck, ig, eg, ck, dep = blocks
         if not isinstance(parser, A.ParserDecl):
             raise CompileError("first V1Switch argument must be a parser", main.args[0].loc)
@@ -86,17 +93,17 @@ class Lowering(ControlFlowLowering):
         sm = Val(sm.json, sm_t, "header", name="standard_metadata")
         hdrs = self._struct_instances(hdr_t, "", parser.params[1])
         meta = self._metadata(meta_t, parser.params[2])
-        self.parsers.append(self._parser(parser, [None, hdrs, meta, sm]))
+        self.parsers.append(self._parser(parser, [None, hdrs, meta, sm], ctors[0]))
         for d in (ig, eg):
             if not isinstance(d, A.ControlDecl):
                 raise CompileError("ingress/egress must be controls", d.loc)
-        self.pipelines.append(self._pipeline("ingress", ig, [hdrs, meta, sm]))  # type: ignore[arg-type]
-        self.pipelines.append(self._pipeline("egress", eg, [hdrs, meta, sm]))  # type: ignore[arg-type]
-        for d, verify in ((vck, True), (ck, False)):
+        self.pipelines.append(self._pipeline("ingress", ig, [hdrs, meta, sm], ctors[2]))  # type: ignore[arg-type]
+        self.pipelines.append(self._pipeline("egress", eg, [hdrs, meta, sm], ctors[3]))  # type: ignore[arg-type]
+        for d, verify, ctor in ((vck, True, ctors[1]), (ck, False, ctors[4])):
             assert isinstance(d, A.ControlDecl)
-            self._checksum_control(d, [hdrs, meta], verify)
+            self._checksum_control(d, [hdrs, meta], verify, ctor)
         assert isinstance(dep, A.ControlDecl)
-        self.deparsers.append(self._deparser(dep, [None, hdrs]))
+        self.deparsers.append(self._deparser(dep, [None, hdrs], ctors[5]))
         self.inst.finish()
         return self._json()
 
@@ -175,20 +182,22 @@ class Lowering(ControlFlowLowering):
         return Val({"type": "struct"}, st, "struct", members=inner)
 
     # ================================================================ parser / deparser / checksums
-    def _parser(self, d: A.ParserDecl, vals: list[Val | None]) -> Json:
+    def _parser(self, d: A.ParserDecl, vals: list[Val | None], ctor: dict[str, Val]) -> Json:
         from .parsers import lower_parser
 
-        return lower_parser(self, d, self._bind_params(d, vals))
+        return lower_parser(self, d, self._bind_params(d, vals, ctor))
 
-    def _deparser(self, d: A.ControlDecl, vals: list[Val | None]) -> Json:
+    def _deparser(self, d: A.ControlDecl, vals: list[Val | None], ctor: dict[str, Val]) -> Json:
         from .parsers import lower_deparser
 
-        return lower_deparser(self, d, self._bind_params(d, vals))
+        return lower_deparser(self, d, self._bind_params(d, vals, ctor))
 
-    def _checksum_control(self, d: A.ControlDecl, vals: list[Val], verify: bool) -> None:
+    def _checksum_control(
+        self, d: A.ControlDecl, vals: list[Val], verify: bool, ctor: dict[str, Val]
+    ) -> None:
         from .parsers import lower_checksums
 
-        lower_checksums(self, d, self._bind_params(d, vals), verify)  # type: ignore[arg-type]
+        lower_checksums(self, d, self._bind_params(d, vals, ctor), verify)  # type: ignore[arg-type]
 
     # ================================================================ output
     def _json(self) -> Json:

@@ -39,14 +39,14 @@ def _parser_locals(low: Any, d: A.ParserDecl, scope: Scope, prefix: str) -> None
             and loc.type.name in low.env.parsers
         ):
             sub = low.env.parsers[loc.type.name]
-            if loc.args or sub.ctor_params:
-                raise UnsupportedError("parser instantiation with constructor arguments", loc.loc)
+            fq = f"{prefix}.{loc.name}"
+            ctor = low.bind_ctor_args(sub, loc.args, scope, fq, loc)
             scope.names[loc.name] = Val(
                 {"type": "parser"},
                 BitT(0),
                 "extern",
-                name=f"{prefix}.{loc.name}",
-                members={"$parser": sub},
+                name=fq,
+                members={"$parser": sub, "$ctor": ctor},
             )
             continue
         if isinstance(loc, A.VarDecl):
@@ -60,6 +60,15 @@ def _parser_locals(low: Any, d: A.ParserDecl, scope: Scope, prefix: str) -> None
             t = low.env.resolve(loc.type)
             size = low.env.const_value(loc.size)
             w = width_of(t)
+            vs = Val(
+                {"type": "parse_vset", "value": f"{prefix}.{loc.name}"},
+                t,
+                "extern",
+                name=f"{prefix}.{loc.name}",
+            )
+            if any(x["name"] == vs.name for x in low.parse_vsets):
+                scope.names[loc.name] = vs  # a further call of the same instance
+                continue
             low.parse_vsets.append(
                 {
                     "name": f"{prefix}.{loc.name}",
@@ -76,12 +85,7 @@ def _parser_locals(low: Any, d: A.ParserDecl, scope: Scope, prefix: str) -> None
                     "type": t,
                 }
             )
-            scope.names[loc.name] = Val(
-                {"type": "parse_vset", "value": f"{prefix}.{loc.name}"},
-                t,
-                "extern",
-                name=f"{prefix}.{loc.name}",
-            )
+            scope.names[loc.name] = vs
         else:
             raise UnsupportedError(f"{type(loc).__name__} in a parser", loc.loc)
 
@@ -91,7 +95,9 @@ def _expand_subparsers(
 ) -> list[tuple[A.ParserState, Scope]]:
     """``sub.apply(...)`` of a parser instance: the caller's state is split at the call and
     the sub-parser's states are inlined (renamed ``<instance>_<state>``); the sub-parser's
-    accept continues in a join state with the rest of the caller's state (as p4c)."""
+    accept continues in a join state with the rest of the caller's state (as p4c). Every
+    call is inlined on its own (an instance may be applied from several states); its value
+    sets belong to the instance and are shared by the calls."""
     for k, s in enumerate(st.stmts):
         if not (
             isinstance(s, A.CallStmt)
@@ -103,13 +109,11 @@ def _expand_subparsers(
         inst = scope.lookup(s.call.func.expr.name)
         if inst is None or "$parser" not in inst.members:
             continue
-        if inst.members.get("$applied"):
-            raise UnsupportedError(f"parser instance {inst.name} applied more than once", s.loc)
-        inst.members["$applied"] = True
         sub: A.ParserDecl = inst.members["$parser"]
         if len(s.call.args) != len(sub.params):
             raise CompileError(f"{sub.name}.apply takes {len(sub.params)} arguments", s.loc)
         sub_scope = Scope()
+        sub_scope.names.update(inst.members.get("$ctor", {}))
         for p, a in zip(sub.params, s.call.args, strict=True):
             sub_scope.names[p.name] = low.ex.lower(a, scope)
         _parser_locals(low, sub, sub_scope, inst.name)

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from . import ast as A
+from .errors import CompileError, UnsupportedError
 from .exprs import ExprLowering, Scope, Val
-from .externs import ExternObjects
+from .externs import ExternObjects, instantiate
 from .instances import Instances
-from .typesys import Env, StructLikeT
+from .typesys import Env, ExternT, StructLikeT, type_name
 
 Json = dict[str, Any]
 Setter = Callable[[str | None], None]
@@ -50,8 +51,14 @@ class LoweringState:
             "source_fragment": node.frag.rstrip(";").rstrip(),
         }
 
-    def _bind_params(self, d: A.ParserDecl | A.ControlDecl, vals: list[Val | None]) -> Scope:
+    def _bind_params(
+        self,
+        d: A.ParserDecl | A.ControlDecl,
+        vals: list[Val | None],
+        ctor: dict[str, Val] | None = None,
+    ) -> Scope:
         scope = Scope()
+        scope.names.update(ctor or {})
         for p, v in zip(d.params, vals, strict=False):
             if v is None:
                 t = self.env.resolve(p.type)
@@ -59,3 +66,56 @@ class LoweringState:
             else:
                 scope.names[p.name] = v
         return scope
+
+    def bind_ctor_args(
+        self,
+        d: A.ParserDecl | A.ControlDecl,
+        args: tuple[A.Expr, ...],
+        outer: Scope,
+        fq: str,
+        where: A.Node,
+    ) -> dict[str, Val]:
+        """Values of a parser/control's constructor parameters for one instance ``fq``
+        (p4c specializes the type per instance; we bind the values in the instance's scope
+        when it is inlined). Arguments are compile-time constants, evaluated in the
+        instantiating scope ``outer``, or extern instantiations, which become objects named
+        ``<fq>.<parameter>`` (p4c's name); missing arguments take the parameter's default."""
+        params = d.ctor_params
+        if len(args) > len(params):
+            raise CompileError(
+                f"{d.name} takes {len(params)} constructor argument(s), not {len(args)}",
+                where.loc,
+            )
+        bound: dict[str, Val] = {}
+        for i, p in enumerate(params):
+            arg = args[i] if i < len(args) else p.default
+            if arg is None:
+                raise CompileError(
+                    f"{d.name}: no value for constructor parameter {p.name}", where.loc
+                )
+            t = self.env.resolve(p.type)
+            if isinstance(arg, A.CtorCall) and isinstance(t, ExternT):
+                at = self.env.resolve(arg.type)
+                if not isinstance(at, ExternT) or at.name != t.name:
+                    raise CompileError(
+                        f"constructor parameter {p.name} of {d.name} needs a {t.name}", arg.loc
+                    )
+                decl = A.Instantiation(p.name, arg.type, arg.args, loc=arg.loc)
+                vals = [self.ex.lower(a, outer) for a in arg.args]
+                bound[p.name] = instantiate(self.objs, decl, f"{fq}.{p.name}", at, vals)
+                continue
+            if isinstance(t, ExternT):
+                raise UnsupportedError(
+                    f"constructor argument for {p.name} of {d.name} that is not an "
+                    f"instantiation of {t.name}",
+                    arg.loc,
+                )
+            v = self.ex.coerce(self.ex.lower(arg, outer, t), t, arg)
+            if v.kind != "const":
+                raise UnsupportedError(
+                    f"constructor argument for {p.name} of {d.name} that is not a compile-time "
+                    f"constant ({type_name(t)})",
+                    arg.loc,
+                )
+            bound[p.name] = v
+        return bound
