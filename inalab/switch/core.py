@@ -226,6 +226,17 @@ class Switch:
             e.last_hit = time.monotonic()
             self._idle_notified.discard((table, handle))
 
+    def table_times_since_hit(self, table: str) -> dict[int, float]:
+        """Seconds since each entry of an idle-timeout table was last hit (since it
+        was added, or its timeout set, if never hit): P4Runtime's
+        ``time_since_last_hit``. Entry handle -> seconds."""
+        with self._lock:
+            t = self._table(table)
+            if not t.support_timeout:
+                raise InvalidRequestError(f"table '{table}' does not support idle timeouts")
+            now = time.monotonic()
+            return {h: max(0.0, now - e.last_hit) for h, e in t.entries.items()}
+
     # ================================================================== action profiles
     def _prof(self, name: str) -> Any:
         pr = self._p().profiles.get(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -288,3 +289,25 @@ def test_direct_meter_config_with_the_entry_and_alone(shell: Rig) -> None:
     dm.modify()
     [read] = list(dm.read())
     assert (read.cir, read.cburst, read.pir, read.pburst) == (5000, 50, 6000, 60)
+
+
+def test_time_since_last_hit_read_with_the_real_shell(shell: Rig) -> None:
+    te = fwd_entry(MAC_A, "MyIngress.set_port", port="2")
+    te.idle_timeout_ns = 60_000_000_000  # no notification during the test
+    te.insert()
+
+    def elapsed_ns() -> int:
+        q = sh.TableEntry("MyIngress.fwd")
+        q.time_since_last_hit  # noqa: B018 - reading the attribute asks for it in the read
+        [read] = list(q.read())
+        value: int = read.time_since_last_hit.elapsed_ns
+        return value
+
+    time.sleep(0.3)
+    idle = elapsed_ns()
+    assert 300_000_000 <= idle < 30_000_000_000, "time since the entry was added"
+    shell.switch.receive(1, frame())  # a hit
+    assert shell.wire.wait(1)
+    assert elapsed_ns() < idle - 100_000_000, "a hit restarts the clock"
+    [plain] = list(sh.TableEntry("MyIngress.fwd").read())
+    assert not plain.msg().HasField("time_since_last_hit"), "only when the request asks"

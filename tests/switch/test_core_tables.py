@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from inalab.switch.control import (
@@ -208,3 +210,21 @@ def test_exit_stops_the_control() -> None:
     sw = Switch()
     sw.load_program(b.build())
     assert run(sw, [b"\x00\x00\x00\x00"]) == [(0, "00010000")]
+
+
+def test_time_since_hit_counts_from_add_and_restarts_on_a_hit() -> None:
+    b = forward_program()
+    b.j["pipelines"][0]["tables"][0]["support_timeout"] = True
+    sw = Switch()
+    sw.load_program(b.build())
+    h1 = sw.table_add("fwd", [ExactKey(1)], ActionCall("set_port", (2,)))
+    h2 = sw.table_add("fwd", [ExactKey(2)], ActionCall("set_port", (3,)))
+    time.sleep(0.2)
+    run(sw, [bytes([1, 0, 0, 0])])
+    idle = sw.table_times_since_hit("fwd")
+    assert set(idle) == {h1, h2}
+    assert idle[h1] < 0.1 <= 0.2 <= idle[h2] < 10
+    plain = Switch()
+    plain.load_program(forward_program().build())
+    with pytest.raises(InvalidRequestError, match="does not support idle timeouts"):
+        plain.table_times_since_hit("fwd")

@@ -473,6 +473,9 @@ def read(state: PipelineState, query: p4runtime_pb2.TableEntry) -> Iterator[p4ru
                 )
     sw = state.switch
     for table in tables:
+        hits: dict[int, float] | None = None
+        if query.HasField("time_since_last_hit") and not query.is_default_action:
+            hits = _times_since_hit(state, table)
         if query.is_default_action:
             ent = p4runtime_pb2.Entity()
             ent.table_entry.table_id = table.id
@@ -489,7 +492,20 @@ def read(state: PipelineState, query: p4runtime_pb2.TableEntry) -> Iterator[p4ru
         if query.priority:
             entries = [e for e in entries if (e.priority or 0) == query.priority]
         for e in entries:
-            yield entry_entity(state, table, e, query)
+            ent = entry_entity(state, table, e, query)
+            if hits is not None:
+                # an entry added after the snapshot of hit times has just been added
+                elapsed = hits.get(e.handle, 0.0)
+                ent.table_entry.time_since_last_hit.elapsed_ns = int(elapsed * 1e9)
+            yield ent
+
+
+def _times_since_hit(state: PipelineState, table: TableInfo) -> dict[int, float]:
+    fn = getattr(state.switch, "table_times_since_hit", None)
+    if fn is None:
+        raise unimplemented("this switch does not report time_since_last_hit")
+    hits: dict[int, float] = fn(table.name)
+    return hits
 
 
 def entry_entity(
