@@ -436,6 +436,15 @@ def test_v1switch_shape(build: tuple[int, int | None, CompiledProgram]) -> None:
     assert build[2].p4info.pkg_info.arch == "v1model"
 
 
+def test_v1model_api_pinned_to_p4c_default() -> None:
+    """register<T> with bit<32> indices is the V1MODEL_VERSION 20180101 API (p4c's
+    default); ina.p4 pins it before including v1model.p4. A preprocessor fact the JSON
+    cannot show, so this one reads the source."""
+    lines = [ln.strip() for ln in PROGRAM.read_text().splitlines()]
+    define = lines.index("#define V1MODEL_VERSION 20180101")
+    assert define < lines.index("#include <v1model.p4>")
+
+
 # ---- each checker catches the construct it guards against
 
 _PROGRAM = """
