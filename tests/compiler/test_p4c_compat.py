@@ -428,6 +428,24 @@ def test_table_keys_carry_their_name_annotation(
     assert keys == CONTROLLER_KEYS
 
 
+def test_defaultonly_noaction_scoped_as_p4c_does(
+    build: tuple[int, int | None, CompiledProgram],
+) -> None:
+    """`@defaultonly NoAction` (6 tables) is P4Info scope DEFAULT_ONLY, as p4c's
+    P4RuntimeSerializer emits it; no `@tableonly` is used."""
+    info = build[2].p4info
+    names = {a.preamble.id: a.preamble.name for a in info.actions}
+    scopes = {
+        (t.preamble.name.rsplit(".", 1)[-1], names[r.id]): p4info_pb2.ActionRef.Scope.Name(r.scope)
+        for t in info.tables
+        for r in t.action_refs
+    }
+    assert {k for k, v in scopes.items() if v == "DEFAULT_ONLY"} == {
+        (t, "NoAction") for t in CONTROLLER_KEYS if t not in ("arp_proxy", "importance_class")
+    }
+    assert "TABLE_ONLY" not in scopes.values()
+
+
 def test_v1switch_shape(build: tuple[int, int | None, CompiledProgram]) -> None:
     j = build[2].bmv2_json
     assert [p["name"] for p in j["pipelines"]] == ["ingress", "egress"]
