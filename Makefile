@@ -41,11 +41,11 @@ constants: setup
 lint: setup
 	$(PY) -m inalab.protocol.gen_p4 --check
 	$(VENV)/bin/ruff check inalab tests bench
-	$(VENV)/bin/ruff format --check inalab tests bench
+	$(VENV)/bin/ruff format --check inalab tests bench docs README.md
 	$(VENV)/bin/mypy
 
 format: setup
-	$(VENV)/bin/ruff format inalab tests bench
+	$(VENV)/bin/ruff format inalab tests bench docs README.md
 	$(VENV)/bin/ruff check --fix inalab tests bench
 
 # Run every (JSON, STF) pair of a directory on our switch: real p4c output.
