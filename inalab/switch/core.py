@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections import deque
@@ -46,6 +47,10 @@ from inalab.switch.traffic_manager import DEFAULT_DEPTH, QueueStats, TrafficMana
 _monotonic = time.monotonic
 log = logging.getLogger("inalab.switch")
 trace = logging.getLogger("inalab.switch.trace")
+
+# the message of the PacketError a failing assert/assume raises (packet.py)
+_ASSERT_FAILED = re.compile(r"(assert|assume) failed \((.*)\)")
+_PATH_STEP = re.compile(r"([A-Za-z_]+)(?:\[(\d+)\])?")
 
 # standard_metadata.instance_type values (simple_switch)
 NORMAL, CLONE_I2E, CLONE_E2E, COALESCED, RECIRC, REPLICATION, RESUBMIT = range(7)
@@ -94,6 +99,9 @@ class Switch:
         self._idle_notified: set[tuple[str, int]] = set()
         self.drops: dict[str, int] = {}
         self.faults = 0  # packets lost to unexpected errors (bugs), see the log
+        # failed assert()/assume() by source location ("file:line: fragment"); bmv2
+        # aborts the process on the first one, we drop the packet and count it
+        self.assert_failures: dict[str, int] = {}
         self._trace_on: bool | None = None
         self._crc_configs: dict[str, CrcConfig] = {}
 
@@ -661,4 +669,37 @@ class Switch:
         return on
 
     def _error(self, p: Packet, exc: PacketError | ParserError) -> None:
-        log.warning("packet %d dropped: %s", p.pid, exc)
+        m = _ASSERT_FAILED.fullmatch(str(exc))
+        if m is None:
+            log.warning("packet %d dropped: %s", p.pid, exc)
+            return
+        what, path = m.group(1), m.group(2)
+        where = self._source_location(path)
+        with self._lock:
+            self.assert_failures[where] = self.assert_failures.get(where, 0) + 1
+        # bmv2's message ("Assert error: <fragment> failed, file F, line L"), then
+        # ours: bmv2 aborts the whole switch here, we drop this packet only
+        log.error(
+            "%s error: %s failed (%s); packet %d dropped (bmv2 would abort the switch)",
+            what.capitalize(),
+            where,
+            path,
+            p.pid,
+        )
+
+    def _source_location(self, path: str) -> str:
+        """``file:line: fragment`` of the JSON object at ``path`` (e.g.
+        ``actions[3].primitives[0]``) from its ``source_info``, else the path."""
+        node: Any = self.prog.json if self.prog is not None else None
+        for name, index in _PATH_STEP.findall(path):
+            node = node.get(name) if isinstance(node, dict) else None
+            if index:
+                node = (
+                    node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
+                )
+        info = node.get("source_info") if isinstance(node, dict) else None
+        if not isinstance(info, dict):
+            return path
+        frag = str(info.get("source_fragment", "")).strip()
+        loc = f"{info.get('filename', '?')}:{info.get('line', '?')}"
+        return f"{loc}: {frag}" if frag else loc

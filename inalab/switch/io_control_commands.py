@@ -555,6 +555,10 @@ def run_command(proc: SwitchProcess, line: str) -> str:
         raise RuntimeCommandError(f"{words[0]}: {type(exc).__name__}: {exc}") from None
 
 
-# Action profiles, indirect tables and meters, and the custom CRCs register their
-# commands here.
-from inalab.switch import io_control_hashes, io_control_indirect  # noqa: E402, F401
+# Action profiles, indirect tables and meters, the custom CRCs and the error
+# counters register their commands here.
+from inalab.switch import (  # noqa: E402, F401
+    io_control_diagnostics,
+    io_control_hashes,
+    io_control_indirect,
+)
