@@ -52,6 +52,9 @@ trace = logging.getLogger("inalab.switch.trace")
 _ASSERT_FAILED = re.compile(r"(assert|assume) failed \((.*)\)")
 _PATH_STEP = re.compile(r"([A-Za-z_]+)(?:\[(\d+)\])?")
 
+# outbox kinds other than a port number
+_TO_CPU, _DIGEST = -1, -2
+
 # standard_metadata.instance_type values (simple_switch)
 NORMAL, CLONE_I2E, CLONE_E2E, COALESCED, RECIRC, REPLICATION, RESUBMIT = range(7)
 
@@ -86,7 +89,7 @@ class Switch:
         # outbox while it holds the lock; they reach the user's handlers only
         # after the lock is released (see _deliver), so a handler may call
         # into this switch or into another one that delivers back here.
-        self._outbox: deque[tuple[Callable[..., None], Any]] = deque()
+        self._outbox: deque[tuple[int, Any]] = deque()
         self._delivering = threading.Lock()
         self._tx_handler: TransmitHandler = lambda port, data: None
         self._transmit: Callable[[int, bytes], None] = self._queue_frame
@@ -554,26 +557,22 @@ class Switch:
             self._deliver()
 
     # ================================================================== outputs
+    # Outbox items are (port, frame) for the transmit handler, or (_TO_CPU, frame)
+    # / (_DIGEST, Digest) for the PacketIn / digest handlers.
     def _queue_frame(self, port: int, data: bytes) -> None:
-        self._outbox.append((self._send_frame, (port, data)))
-
-    def _send_frame(self, item: tuple[int, bytes]) -> None:
-        self._tx_handler(item[0], item[1])
+        self._outbox.append((port, data))
 
     def _queue_packet_in(self, data: bytes) -> None:
-        self._outbox.append((self._send_packet_in, data))
+        self._outbox.append((_TO_CPU, data))
 
-    def _send_packet_in(self, data: bytes) -> None:
-        h = self._pin_handler
-        if h is not None:
-            h(data)
+    def _send_other(self, kind: int, item: Any) -> None:
+        if kind == _DIGEST:
+            if self._digest is not None:
+                self._digest(item)
+        elif self._pin_handler is not None:
+            self._pin_handler(item)
         else:  # the handler went away meanwhile: the CPU port is a plain port again
-            self._tx_handler(self.cpu_port if self.cpu_port is not None else 0, data)
-
-    def _send_digest(self, d: Digest) -> None:
-        h = self._digest
-        if h is not None:
-            h(d)
+            self._tx_handler(self.cpu_port if self.cpu_port is not None else 0, item)
 
     def _deliver(self) -> None:
         """Hand the outbox to the handlers, in the order the pipeline produced it.
@@ -587,20 +586,25 @@ class Switch:
         follow in this loop.
         """
         box = self._outbox
-        while box and self._delivering.acquire(blocking=False):
+        busy = self._delivering
+        # an output queued between the last popleft and the release is seen by
+        # the outer condition (its producer may have found us still delivering)
+        while box and busy.acquire(blocking=False):
             try:
+                tx = self._tx_handler
                 while box:
-                    send, item = box.popleft()
+                    port, item = box.popleft()
                     try:
-                        send(item)
+                        if port >= 0:
+                            tx(port, item)
+                        else:
+                            self._send_other(port, item)
                     except Exception as exc:  # a faulty handler must not stop the switch
                         self.faults += 1
                         log.error("output handler failed: %r", exc)
                         log.debug("fault details", exc_info=True)
             finally:
-                self._delivering.release()
-            # an output queued between the last popleft and the release is seen
-            # by the loop condition (its producer may have found us still busy)
+                busy.release()
 
     def _drop(self, p: Packet | None, why: str) -> None:
         self.drops[why] = self.drops.get(why, 0) + 1
@@ -658,7 +662,7 @@ class Switch:
 
     def _emit_digest(self, name: str, lid: int, values: tuple[int, ...]) -> None:
         if self._digest is not None:
-            self._outbox.append((self._send_digest, Digest(name, lid, (values,))))
+            self._outbox.append((_DIGEST, Digest(name, lid, (values,))))
 
     def _set_trace(self) -> bool:
         on = trace.isEnabledFor(logging.DEBUG)
