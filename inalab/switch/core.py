@@ -600,7 +600,8 @@ class Switch:
                         else:
                             self._send_other(port, item)
                     except Exception as exc:  # a faulty handler must not stop the switch
-                        self.faults += 1
+                        with self._lock:  # pipeline threads count faults too
+                            self.faults += 1
                         log.error("output handler failed: %r", exc)
                         log.debug("fault details", exc_info=True)
             finally:
