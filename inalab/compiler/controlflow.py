@@ -100,6 +100,12 @@ class ControlFlowLowering(StatementLowering):
                 t = self.env.resolve(loc.type)
                 if not isinstance(t, ExternT) or t.name not in _EXTERNS:
                     raise UnsupportedError(f"instantiation of {getattr(t, 'name', t)}", loc.loc)
+                if self._reapply and fq in self.objs.info:
+                    # an instance applied again: its externs are the instance's, shared
+                    scope.names[loc.name] = Val(
+                        {"type": "extern", "value": fq}, t, "extern", name=fq
+                    )
+                    continue
                 args = [self.ex.lower(a, scope) for a in loc.args]
                 scope.names[loc.name] = instantiate(self.objs, loc, fq, t, args)
             elif isinstance(loc, A.VarDecl):
@@ -204,8 +210,12 @@ class ControlFlowLowering(StatementLowering):
         (self._returns[-1] if self._seq_returned else pending).append(setter)
 
     def _keyless_table(
-        self, tname: str, action: str, data: list[str], s: A.Node, pl: Json
+        self, tname: str, action: str, data: list[str], s: A.Node, pl: Json, aid: int | None = None
     ) -> tuple[str, list[Setter]]:
+        """A keyless table that runs one action (``aid``: which copy of it, when an action
+        name has several, as in a control instance applied twice)."""
+        if aid is None:
+            aid = self.action_ids[action]
         n = self._synth.get(tname, 0)
         self._synth[tname] = n + 1
         if n:
@@ -221,12 +231,12 @@ class ControlFlowLowering(StatementLowering):
             "with_counters": False,
             "support_timeout": False,
             "direct_meters": None,
-            "action_ids": [self.action_ids[action]],
+            "action_ids": [aid],
             "actions": [action],
             "base_default_next": None,
             "next_tables": {action: None},
             "default_entry": {
-                "action_id": self.action_ids[action],
+                "action_id": aid,
                 "action_const": True,
                 "action_data": data,
                 "action_entry_const": True,
@@ -266,8 +276,7 @@ class ControlFlowLowering(StatementLowering):
                 if v.kind != "const":
                     raise UnsupportedError("direct action call with non-constant arguments", a.loc)
                 data.append(hex(v.const or 0))
-            del aid
-            return self._keyless_table(f"tbl_{fq.split('.')[-1]}", fq, data, s, pl)
+            return self._keyless_table(f"tbl_{fq.split('.')[-1]}", fq, data, s, pl, aid)
         if isinstance(s, A.If):
             return self._if(s, scope, pl, ctl)
         if isinstance(s, A.Switch):
@@ -279,11 +288,14 @@ class ControlFlowLowering(StatementLowering):
     def _apply_control(
         self, cv: Val, c: A.Call, scope: Scope, pl: Json
     ) -> tuple[str | None, list[Setter]]:
-        """Inline a sub-control's apply: its objects are named <caller>.<instance>.<name>."""
+        """Inline a sub-control's apply: its objects are named <caller>.<instance>.<name>.
+
+        An instance applied again is inlined again (as p4c does): its externs are shared,
+        its locals are fresh, its actions are lowered again for the new arguments (bmv2
+        actions of the same name, as p4c emits); its tables cannot be applied twice."""
         sub: A.ControlDecl = cv.members["$control"]
-        if cv.members.get("$applied"):
-            raise UnsupportedError(f"control instance {cv.name} applied more than once", c.loc)
-        cv.members["$applied"] = True
+        applies = cv.members.get("$applies", 0)
+        cv.members["$applies"] = applies + 1
         if len(c.args) != len(sub.params):
             raise CompileError(f"{sub.name}.apply takes {len(sub.params)} arguments", c.loc)
         inner = Scope()
@@ -304,10 +316,16 @@ class ControlFlowLowering(StatementLowering):
                     f"argument for {p.direction} parameter {p.name} is not assignable", a.loc
                 )
             inner.names[p.name] = v
-        self._control_locals(sub, inner, cv.name)
-        self._returns.append([])
-        entry, pending = self._seq(sub.body.stmts, inner, pl, cv.name)
-        returns = self._returns.pop()
+        saved = self._reapply
+        if applies:
+            self._reapply = f"{saved}#{cv.name}/{applies}"
+        try:
+            self._control_locals(sub, inner, cv.name)
+            self._returns.append([])
+            entry, pending = self._seq(sub.body.stmts, inner, pl, cv.name)
+            returns = self._returns.pop()
+        finally:
+            self._reapply = saved
         self._seq_returned = False
         return entry, pending + returns
 

@@ -50,6 +50,7 @@ class Lowering(ControlFlowLowering):
         self._returns: list[list[Setter]] = []
         self._seq_returned = False
         self._switch_count = 0
+        self._reapply = ""
         self._synth: dict[str, int] = {}
         self.prog_tag = re.sub(r"[^A-Za-z0-9_]", "", Path(filename).stem)
 

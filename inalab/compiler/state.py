@@ -42,6 +42,7 @@ class LoweringState:
     _returns: list[list[Setter]]
     _seq_returned: bool
     _switch_count: int
+    _reapply: str  # set while a control instance is inlined again: keys its action copies
 
     def _source_info(self, node: A.Node) -> Json:
         return {
@@ -100,9 +101,13 @@ class LoweringState:
                     raise CompileError(
                         f"constructor parameter {p.name} of {d.name} needs a {t.name}", arg.loc
                     )
+                name = f"{fq}.{p.name}"
+                if self._reapply and name in self.objs.info:  # instance applied again
+                    bound[p.name] = Val({"type": "extern", "value": name}, at, "extern", name=name)
+                    continue
                 decl = A.Instantiation(p.name, arg.type, arg.args, loc=arg.loc)
                 vals = [self.ex.lower(a, outer) for a in arg.args]
-                bound[p.name] = instantiate(self.objs, decl, f"{fq}.{p.name}", at, vals)
+                bound[p.name] = instantiate(self.objs, decl, name, at, vals)
                 continue
             if isinstance(t, ExternT):
                 raise UnsupportedError(

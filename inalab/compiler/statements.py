@@ -518,7 +518,7 @@ class StatementLowering(LoweringState):
     ) -> int:
         """The bmv2 action for ``act``; ``bound`` binds its leading parameters (as in a
         table's ``actions = { a(hdr.f); }``): such a binding gets its own copy, as p4c does."""
-        key = fq
+        key = fq + self._reapply
         if bound:
             vals = [self.ex.lower(a, call_scope or scope) for a in bound]
             key = fq + "(" + repr([v.json for v in vals]) + ")"

@@ -1,6 +1,7 @@
 """Sub-control instances in the control flow: one control type applied through several
 instances is inlined once per instance, with objects named by the instance path (p4c's
-control-plane names, e.g. ``MyIngress.c1.t``)."""
+control-plane names, e.g. ``MyIngress.c1.t``); one instance applied several times is
+inlined once per call."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from inalab.compiler import compile_file, compile_source
-from inalab.compiler.errors import UnsupportedError
+from inalab.compiler import CompileError, compile_file, compile_source
 
 
 def test_instances_of_one_control_type_have_their_own_objects(repo_root: Path) -> None:
@@ -78,9 +78,40 @@ V1Switch(P(), V(), I(), E(), C(), D()) main;
 """
 
 
-def test_one_control_instance_applied_twice_is_unsupported() -> None:
-    with pytest.raises(
-        UnsupportedError, match=r"control instance I\.c1 applied more than once"
-    ) as ei:
+def test_a_table_in_an_instance_applied_twice_is_an_error() -> None:
+    with pytest.raises(CompileError, match=r"table I\.c1\.t is applied more than once") as ei:
         compile_source(PROG, filename="t.p4")
-    assert ei.value.line == 16
+    assert ei.value.line == 11
+
+
+def test_one_instance_applied_three_times(repo_root: Path) -> None:
+    prog = compile_file(repo_root / "tests/p4/control_reapply.p4")
+    j = prog.bmv2_json
+    # one bmv2 action per call (same name, as p4c), each run by its call's keyless table
+    adds = [a["id"] for a in j["actions"] if a["name"] == "I.tally.add"]
+    assert len(adds) == 3
+    tables = j["pipelines"][0]["tables"]
+    assert [t["action_ids"] for t in tables if t["name"].startswith("tbl_add")] == [
+        [i] for i in adds
+    ]
+    # the calls bind different arguments: a, b, c
+    targets = [
+        next(a for a in j["actions"] if a["id"] == i)["primitives"][0]["parameters"][0]["value"]
+        for i in adds
+    ]
+    assert targets == [["h", "a"], ["h", "b"], ["h", "c"]]
+    # externs belong to the instance: one counter each, also through a nested instance
+    assert [c["name"] for c in j["counter_arrays"]] == ["I.tally.uses", "I.tally.parity.c"]
+    counts = [p for a in j["actions"] for p in a["primitives"] if p["op"] == "count"]
+    assert [p["parameters"][0]["value"] for p in counts] == [
+        "I.tally.uses",
+        "I.tally.parity.c",
+    ] * 3
+    # locals are per call
+    assert [f[0] for f in j["header_types"][0]["fields"]] == ["old_0", "old_1", "old_2"]
+    # P4Info: one action, the counters once
+    assert [a.preamble.name for a in prog.p4info.actions] == ["I.tally.add"]
+    assert [c.preamble.name for c in prog.p4info.counters] == [
+        "I.tally.uses",
+        "I.tally.parity.c",
+    ]
