@@ -358,6 +358,8 @@ def _transition(
             low.cur_prims.append({"parameters": [tmp.json, param_json(v)], "op": "set"})
             keys.append(tmp.json)
         widths.append(width_of(v.type))
+        if widths[-1] <= 0:
+            raise CompileError("a select key needs at least one bit", e.loc)
         signs.append(isinstance(v.type, BitT) and v.type.signed)
     out: list[Json] = []
     for ks, state in tr.cases:

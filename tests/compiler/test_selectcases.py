@@ -173,3 +173,10 @@ def test_range_bounds_must_be_constants() -> None:
     with pytest.raises(CompileError, match="must be constants") as ei:
         _transitions("h.h.a", "8w1 .. h.h.a: x; default: y;")
     assert (ei.value.line, ei.value.col) == (10, 20)
+
+
+def test_zero_width_select_key_is_an_error() -> None:
+    src = PROG.replace("struct M {{ }}", "struct M {{ bit<0> z; }}")
+    with pytest.raises(CompileError, match="at least one bit") as ei:
+        compile_source(src.format(keys="m.z", cases="0: x; default: y;"), filename="t.p4")
+    assert ei.value.line == 9
