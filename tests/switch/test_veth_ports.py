@@ -173,7 +173,8 @@ def test_vlan_tags_stripped_by_the_kernel_are_put_back(
             if MARK in data:
                 break
         assert restore_vlan(data, anc) == tagged  # what the switch sent
-        assert seen == [tagged]  # what the pipeline saw
+        # what the pipeline saw (a stray frame of the namespaces' own may come too)
+        assert [f for f in seen if MARK in f] == [tagged]
     finally:
         ports.stop()
 
