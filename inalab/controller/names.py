@@ -11,11 +11,12 @@ class Table:
 
     ARP_PROXY = "InaIngress.arp_proxy_control.arp_proxy"
     DROP_SIMULATOR = "InaIngress.drop_simulator_control.drop_simulator"
+    ECN_THRESHOLD = "InaEgress.queue_management_control.ecn_threshold"
     IMPORTANCE_CLASS = "InaIngress.importance_control.importance_class"
     IPV4_LPM = "InaIngress.forwarding_control.ipv4_lpm"
     JOB_MEMBER = "InaIngress.aggregation_control.job_member"
     JOB_REGION = "InaIngress.aggregation_control.job_region"
-    QUEUE_THRESHOLD = "InaEgress.queue_management_control.queue_threshold"
+    QUEUE_ADMISSION = "InaIngress.queue_admission_control.queue_admission"
     RESULT_DESTINATION = "InaEgress.result_delivery_control.result_destination"
 
 
@@ -28,6 +29,7 @@ class Key:
     IMPORTANCE = "importance"
     INGRESS_PORT = "ingress_port"
     JOB_ID = "job_id"
+    QUEUE = "queue"
     TARGET_IP = "target_ip"
 
 
@@ -42,11 +44,12 @@ class Action:
     LOAD_AGGREGATE_HEADER = "InaIngress.aggregation_control.load_aggregate_header"
     SEND_UPSTREAM = "InaIngress.aggregation_control.send_upstream"
     SET_DROP_PROBABILITY = "InaIngress.drop_simulator_control.set_drop_probability"
+    SET_ECN_THRESHOLD = "InaEgress.queue_management_control.set_ecn_threshold"
     SET_IMPORTANCE_CLASS = "InaIngress.importance_control.set_importance_class"
     SET_JOB_MEMBER = "InaIngress.aggregation_control.set_job_member"
     SET_JOB_REGION = "InaIngress.aggregation_control.set_job_region"
     SET_NEXTHOP = "InaIngress.forwarding_control.set_nexthop"
-    SET_QUEUE_THRESHOLD = "InaEgress.queue_management_control.set_queue_threshold"
+    SET_QUEUE_ADMISSION = "InaIngress.queue_admission_control.set_queue_admission"
     SET_RESULT_DESTINATION = "InaEgress.result_delivery_control.set_result_destination"
     UPDATE_VALUES = "InaIngress.aggregation_control.update_values"
 
@@ -54,7 +57,7 @@ class Action:
 class Param:
     """Action parameter names."""
 
-    DROP_QDEPTH = "drop_qdepth"
+    DROP_WAIT_US = "drop_wait_us"
     DST_ADDR = "dst_addr"
     DST_MAC = "dst_mac"
     ECN_QDEPTH = "ecn_qdepth"
@@ -70,6 +73,7 @@ class Param:
     REASON = "reason"
     REGION_BASE = "region_base"
     REGION_SIZE = "region_size"
+    SERVICE_US = "service_us"
     SRC_MAC = "src_mac"
     THRESHOLD = "threshold"
     UPSTREAM_ADDR = "upstream_addr"
@@ -91,7 +95,7 @@ class Counter:
     JOB_DROP_COUNTER = "InaIngress.aggregation_control.job_drop_counter"
     JOB_EVENT_COUNTER = "InaIngress.aggregation_control.job_event_counter"
     JOB_REGION_COUNTER = "InaIngress.aggregation_control.job_region_counter"
-    QUEUE_DROP_COUNTER = "InaEgress.queue_management_control.queue_drop_counter"
+    QUEUE_DROP_COUNTER = "InaIngress.queue_admission_control.queue_drop_counter"
 
 
 class Register:
@@ -104,5 +108,6 @@ class Register:
     ECN_REG = "InaIngress.aggregation_control.ecn_reg"
     EXP_REG = "InaIngress.aggregation_control.exp_reg"
     OWNER_REG = "InaIngress.aggregation_control.owner_reg"
+    QUEUE_CLOCK_REG = "InaIngress.queue_admission_control.queue_clock_reg"
     STAMP_REG = "InaIngress.aggregation_control.stamp_reg"
     TOTAL_REG = "InaIngress.aggregation_control.total_reg"

@@ -1,7 +1,8 @@
 """The network part of every switch's desired state, from a topology spec: IPv4
 routes (ECMP groups where a switch has several shortest next hops), proxy ARP,
-result addressing per port, DSCP -> importance class and per-class queue
-thresholds. Pure functions of the topology: the same topology always gives the
+result addressing per port, DSCP -> importance class and queue thresholds per
+class with per-port overrides (ECN marking; the ingress early drop where the
+queues' drain rate is known). Pure functions of the topology: the same topology always gives the
 same entities (member and group ids included), so reconciliation is stable."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 from p4.v1.p4runtime_pb2 import Entity
 
-from inalab.controller.entities import Builder
+from inalab.controller.entities import Builder, MatchValue
 from inalab.controller.errors import ConfigError
 from inalab.controller.names import Action, ActionProfile, Key, Param, Table
 from inalab.protocol import format as fmt
@@ -25,16 +26,22 @@ from inalab.topologies.spec import Topology
 AGGREGATION_ADDRESS = "10.255.255.1"
 
 
+# v1model egress ports are 9 bits; 511 is simple_switch's drop port.
+MAX_PORT = 510
+
+
 @dataclass(frozen=True)
 class QueueThreshold:
-    """Egress thresholds of one importance class, in packets of ``enq_qdepth``."""
+    """Thresholds of one importance class, in packets waiting in the egress queue
+    (``enq_qdepth``): ECN-CE marking in egress from ``ecn_qdepth``, early drop in
+    ingress from ``drop_qdepth`` (p4src/include/queue_management.p4)."""
 
     ecn_qdepth: int
     drop_qdepth: int
 
     def __post_init__(self) -> None:
         if not 0 <= self.ecn_qdepth <= 0xFFFF or not 0 < self.drop_qdepth <= 0xFFFF:
-            raise ConfigError(f"queue threshold {self}: out of 0..65535")
+            raise ConfigError(f"queue threshold {self}: ecn 0..65535, drop 1..65535")
 
 
 def _default_thresholds() -> dict[int, QueueThreshold]:
@@ -47,17 +54,130 @@ def _default_thresholds() -> dict[int, QueueThreshold]:
     }
 
 
+def _check_classes(thresholds: Mapping[int, QueueThreshold], where: str) -> None:
+    known = {int(c) for c in fmt.Importance}
+    for cls, th in thresholds.items():
+        if cls not in known:
+            raise ConfigError(f"{where}: queue threshold for unknown importance class {cls}")
+        if not isinstance(th, QueueThreshold):
+            raise ConfigError(f"{where}: class {cls}: {th!r} is not a QueueThreshold")
+
+
+def _check_rate(rate: float | None, where: str) -> None:
+    if rate is not None and not 0 < rate <= 1e6:
+        raise ConfigError(f"{where}: queue rate {rate} packets/s out of (0, 1e6]")
+
+
+@dataclass(frozen=True)
+class PortQueue:
+    """Per-(switch, port) queue settings overriding the network-wide ones: thresholds
+    of some classes (the others keep the defaults) and the port's drain rate."""
+
+    switch: str
+    port: int
+    thresholds: Mapping[int, QueueThreshold] = field(default_factory=dict)
+    rate_pps: float | None = None
+
+    def __post_init__(self) -> None:
+        where = f"queue override {self.switch} port {self.port}"
+        if not 0 <= self.port <= MAX_PORT:
+            raise ConfigError(f"{where}: port out of 0..{MAX_PORT}")
+        _check_classes(self.thresholds, where)
+        _check_rate(self.rate_pps, where)
+
+
 @dataclass(frozen=True)
 class NetworkSettings:
+    """``thresholds``: per class, every port. ``queue_rate_pps``: the rate every
+    egress queue drains at (the switches' ``--queue-rate``); the ingress early
+    drop needs it to keep its virtual queues, so without a rate (default) only
+    ECN marking is programmed. ``ports``: per-(switch, port) overrides."""
+
     thresholds: Mapping[int, QueueThreshold] = field(default_factory=_default_thresholds)
     drop_probability: float = 0.0  # drop simulator on every INA packet (tests / experiments)
+    queue_rate_pps: float | None = None
+    ports: tuple[PortQueue, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.drop_probability <= 1.0:
             raise ConfigError(f"drop_probability {self.drop_probability} out of [0, 1]")
-        for cls in self.thresholds:
-            if cls not in {int(c) for c in fmt.Importance}:
-                raise ConfigError(f"queue threshold for unknown importance class {cls}")
+        _check_classes(self.thresholds, "network settings")
+        _check_rate(self.queue_rate_pps, "network settings")
+        object.__setattr__(self, "ports", tuple(self.ports))
+        seen: set[tuple[str, int]] = set()
+        for pq in self.ports:
+            if not isinstance(pq, PortQueue):
+                raise ConfigError(f"network settings: {pq!r} is not a PortQueue")
+            if (pq.switch, pq.port) in seen:
+                raise ConfigError(f"queue override {pq.switch} port {pq.port}: given twice")
+            seen.add((pq.switch, pq.port))
+
+    def port_queues(self, switch: str) -> dict[int, PortQueue]:
+        return {pq.port: pq for pq in self.ports if pq.switch == switch}
+
+
+def service_us(rate_pps: float) -> int:
+    """Microseconds one packet takes to leave a queue draining at ``rate_pps``."""
+    return max(1, round(1e6 / rate_pps))
+
+
+def drop_wait_us(drop_qdepth: int, service: int) -> int:
+    """queue_admission's drop_wait_us: a packet is dropped when the wait ahead of it
+    (its virtual queue's backlog) exceeds ``drop_qdepth`` service times, i.e. when it
+    would find ``drop_qdepth`` or more packets waiting besides the one leaving (the
+    meaning of ``enq_qdepth >= drop_qdepth``)."""
+    return drop_qdepth * service + 1
+
+
+def queue_entities(
+    topo: Topology, switch: str, b: Builder, settings: NetworkSettings
+) -> list[Entity]:
+    """ECN thresholds (egress, every class: wildcard port then per-port overrides) and
+    early-drop entries (ingress, where a drain rate is known)."""
+    ports = topo.switch_ports(switch)
+    overrides = settings.port_queues(switch)
+    for port in overrides:
+        if port not in ports:
+            raise ConfigError(
+                f"queue override {switch} port {port}: the switch has no port {port} "
+                f"(ports {sorted(ports)})"
+            )
+    out: list[Entity] = []
+    default_service = (
+        None if settings.queue_rate_pps is None else service_us(settings.queue_rate_pps)
+    )
+
+    def add(klass: int, th: QueueThreshold, port: int | None, service: int | None) -> None:
+        prio = 1 if port is None else 2
+        ecn_key: dict[str, MatchValue] = {Key.IMPORTANCE: klass}
+        adm_key: dict[str, MatchValue] = {Key.IMPORTANCE: klass}
+        if port is not None:
+            ecn_key[Key.EGRESS_PORT] = (port, 0x1FF)
+            adm_key[Key.QUEUE] = (port, 0xFFFF)
+        out.append(
+            b.table_entry(
+                Table.ECN_THRESHOLD, ecn_key, Action.SET_ECN_THRESHOLD,
+                {Param.ECN_QDEPTH: th.ecn_qdepth}, priority=prio,
+            )
+        )  # fmt: skip
+        if service is not None:
+            out.append(
+                b.table_entry(
+                    Table.QUEUE_ADMISSION, adm_key, Action.SET_QUEUE_ADMISSION,
+                    {Param.SERVICE_US: service,
+                     Param.DROP_WAIT_US: drop_wait_us(th.drop_qdepth, service)},
+                    priority=prio,
+                )
+            )  # fmt: skip
+
+    for klass, th in sorted(settings.thresholds.items()):
+        add(klass, th, None, default_service)
+    for port, pq in sorted(overrides.items()):
+        service = default_service if pq.rate_pps is None else service_us(pq.rate_pps)
+        merged = {**settings.thresholds, **pq.thresholds}
+        for klass, th in sorted(merged.items()):
+            add(klass, th, port, service)
+    return out
 
 
 def mac_int(mac: str) -> int:
@@ -175,15 +295,7 @@ def network_entities(
                 {Param.IMPORTANCE: int(cls)},
             )
         )
-    for klass, th in sorted(settings.thresholds.items()):
-        out.append(
-            b.table_entry(
-                Table.QUEUE_THRESHOLD,
-                {Key.IMPORTANCE: klass},
-                Action.SET_QUEUE_THRESHOLD,
-                {Param.ECN_QDEPTH: th.ecn_qdepth, Param.DROP_QDEPTH: th.drop_qdepth},
-            )
-        )
+    out.extend(queue_entities(topo, switch, b, settings))
     if settings.drop_probability > 0:
         out.append(
             b.table_entry(

@@ -26,6 +26,7 @@ AGG = "InaIngress.aggregation_control"
 FWD = "InaIngress.forwarding_control"
 IMP = "InaIngress.importance_control"
 SIM = "InaIngress.drop_simulator_control"
+QA = "InaIngress.queue_admission_control"
 QM = "InaEgress.queue_management_control"
 RD = "InaEgress.result_delivery_control"
 DROP_SIM_SCALE = 65536  # p4src/include/sizes.p4: threshold / 65536 = drop probability
@@ -245,12 +246,37 @@ class FabricProgrammer:
             f"table_add {SIM}.drop_simulator {SIM}.set_drop_probability {pk} {jk} => {threshold} 1"
         )
 
-    def queue_thresholds(self, switch: str, thresholds: dict[int, tuple[int, int]]) -> None:
-        """Per importance class: (ECN-mark qdepth, drop qdepth)."""
+    def queue_thresholds(
+        self,
+        switch: str,
+        thresholds: dict[int, tuple[int, int]],
+        rate_pps: float | None = None,
+        port: int | None = None,
+    ) -> None:
+        """Per importance class: (ECN-mark qdepth, drop qdepth), in packets waiting, for
+        every port (``port`` None: the per-class default) or one port (an override).
+        ECN marking is in egress; the early drop is in ingress and needs the rate the
+        queue drains at (``rate_pps``; without it, no early drop)."""
+        from inalab.controller.network import drop_wait_us, service_us
+
+        c = self.controls[switch]
+        # the override must win over the wildcard: larger priority wins for our switch's
+        # CLI (as P4Runtime), smaller for real simple_switch_CLI
+        override, default = (1, 2) if c.kind == "bmv2" else (2, 1)
+        prio = default if port is None else override
+        ecn_key = f"{port or 0}&&&{0x1FF if port is not None else 0}"
+        queue_key = f"{port or 0}&&&{0xFFFF if port is not None else 0}"
         for cls, (ecn, drop) in sorted(thresholds.items()):
-            self.controls[switch].call(
-                f"table_add {QM}.queue_threshold {QM}.set_queue_threshold {cls} => {ecn} {drop}"
+            c.call(
+                f"table_add {QM}.ecn_threshold {QM}.set_ecn_threshold {ecn_key} {cls} "
+                f"=> {ecn} {prio}"
             )
+            if rate_pps is not None:
+                svc = service_us(rate_pps)
+                c.call(
+                    f"table_add {QA}.queue_admission {QA}.set_queue_admission {queue_key} {cls} "
+                    f"=> {svc} {drop_wait_us(drop, svc)} {prio}"
+                )
 
     def impair(self, switch: str, port: int, loss: float, direction: str = "both") -> None:
         """Random loss on a switch port (our switch only)."""
@@ -291,6 +317,6 @@ class FabricProgrammer:
     def queue_drops(self, switch: str) -> dict[str, int]:
         c = self.controls[switch]
         return {
-            cls.name.lower(): c.counter(f"{QM}.queue_drop_counter", int(cls))
+            cls.name.lower(): c.counter(f"{QA}.queue_drop_counter", int(cls))
             for cls in fmt.Importance
         }

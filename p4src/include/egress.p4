@@ -1,4 +1,5 @@
-// Egress: importance-aware queue management, then result addressing.
+// Egress: ECN marking by importance (the early drop is in ingress), then result
+// addressing.
 #ifndef __INA_EGRESS__
 #define __INA_EGRESS__
 

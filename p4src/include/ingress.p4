@@ -1,5 +1,7 @@
-// Ingress: classify, maybe drop (simulator), aggregate INA, route the rest.
-// Every drop goes through one place and is counted by reason.
+// Ingress: classify, maybe drop (simulator), aggregate INA, route the rest, then
+// drop early by importance where the output queue is long. Every other drop goes
+// through one place and is counted by reason; early drops are counted by class
+// (queue_drop_counter).
 #ifndef __INA_INGRESS__
 #define __INA_INGRESS__
 
@@ -9,6 +11,7 @@
 #include "drop_simulator.p4"
 #include "aggregation.p4"
 #include "forwarding.p4"
+#include "queue_management.p4"
 
 control InaIngress(inout headers_t hdr, inout metadata_t meta,
                    inout standard_metadata_t standard_metadata) {
@@ -19,6 +22,7 @@ control InaIngress(inout headers_t hdr, inout metadata_t meta,
     DropSimulator() drop_simulator_control;
     Aggregation() aggregation_control;
     Forwarding() forwarding_control;
+    QueueAdmission() queue_admission_control;
 
     apply {
         if (hdr.arp.isValid()) {
@@ -43,6 +47,10 @@ control InaIngress(inout headers_t hdr, inout metadata_t meta,
                 }
                 if (meta.route == 1 && meta.drop == 0) {
                     forwarding_control.apply(hdr, meta, standard_metadata);
+                }
+                if (meta.drop == 0) {
+                    // early drop by importance, once the output is chosen
+                    queue_admission_control.apply(hdr, meta, standard_metadata);
                 }
             }
         } else {

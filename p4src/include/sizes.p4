@@ -48,6 +48,19 @@
 #define ARP_PROXY_SIZE 1024
 #define PORT_TABLE_SIZE 512
 
+// Importance-aware queueing (queue_management.p4). Virtual queues kept by the
+// ingress early drop: one per egress port (v1model ports are 9 bits) and one per
+// multicast group below INA_QUEUE_GROUPS (the controller numbers its groups from
+// 1; a job needs one, INA_MAX_JOBS of them fit). Threshold entries: a per-class
+// default and per-port overrides for every class.
+#define INA_PORTS 512
+#define INA_QUEUE_GROUPS 512
+#define INA_QUEUE_CLOCKS (INA_PORTS + INA_QUEUE_GROUPS)
+#define QUEUE_THRESHOLD_SIZE 1024
+
+// v1model's drop port (simple_switch --drop-port default): mark_to_drop's egress_spec.
+const bit<9> DROP_PORT = 511;
+
 // drop simulator entries (ternary port x job).
 #define DROP_SIM_SIZE 256
 

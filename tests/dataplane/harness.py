@@ -82,7 +82,11 @@ class Rig:
     """One switch running the INA program, with helpers for the controller's writes."""
 
     def __init__(
-        self, lanes: int = 32, slots: int = TEST_SLOTS, lease_us: int | None = None
+        self,
+        lanes: int = 32,
+        slots: int = TEST_SLOTS,
+        lease_us: int | None = None,
+        priority_queues: int = 8,
     ) -> None:
         from inalab.switch.core import Switch
 
@@ -91,7 +95,7 @@ class Rig:
         text = compiled(lanes, slots, lease_us)
         self.program = json.loads(text)
         self.n = Names(self.program)
-        self.sw = Switch(priority_queues=8)
+        self.sw = Switch(priority_queues=priority_queues)
         self.sw.load_program(text)
         self.sw.start()
         RIGS.append(self)
@@ -211,8 +215,22 @@ class Rig:
     def importance(self, dscp: int, cls: int) -> None:
         self.add("importance_class", [ExactKey(dscp)], "set_importance_class", cls)
 
-    def threshold(self, cls: int, ecn_qdepth: int, drop_qdepth: int) -> None:
-        self.add("queue_threshold", [ExactKey(cls)], "set_queue_threshold", ecn_qdepth, drop_qdepth)
+    def admission(
+        self, cls: int, service_us: int, drop_wait_us: int, queue: int | None = None
+    ) -> None:
+        """A queue_admission entry: for ``queue`` (egress port, or INA_PORTS + group),
+        or every queue (wildcard, lower priority) when None."""
+        key = TernaryKey(queue or 0, 0xFFFF if queue is not None else 0)
+        prio = 2 if queue is not None else 1
+        self.add(
+            "queue_admission", [key, ExactKey(cls)], "set_queue_admission",
+            service_us, drop_wait_us, prio=prio,
+        )  # fmt: skip
+
+    def ecn_threshold(self, cls: int, ecn_qdepth: int, port: int | None = None) -> None:
+        key = TernaryKey(port or 0, 0x1FF if port is not None else 0)
+        prio = 2 if port is not None else 1
+        self.add("ecn_threshold", [key, ExactKey(cls)], "set_ecn_threshold", ecn_qdepth, prio=prio)
 
     def drop_sim(self, threshold: int, port: int | None = None, job: int | None = None) -> None:
         keys = [

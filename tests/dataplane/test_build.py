@@ -19,7 +19,8 @@ TABLES = (
     "drop_simulator",
     "ipv4_lpm",
     "arp_proxy",
-    "queue_threshold",
+    "queue_admission",
+    "ecn_threshold",
     "result_destination",
 )
 

@@ -15,6 +15,8 @@ from inalab.scenarios.errors import ProgrammingError
 from inalab.scenarios.programming import (
     AGG,
     FWD,
+    QA,
+    QM,
     RD,
     FabricProgrammer,
     JobPlacement,
@@ -93,6 +95,24 @@ def test_single_rack_forwarding_and_a_job(switch: SwitchControl) -> None:
     assert fab.tail_drops("s1") == 0
     with pytest.raises(ProgrammingError, match="refused"):
         switch.call("table_add nosuch_table foo 1 => 2")
+
+
+@pytest.mark.integration
+def test_queue_thresholds_default_and_per_port_override(switch: SwitchControl) -> None:
+    fab = FabricProgrammer(single_rack(2), {"s1": switch})
+    fab.queue_thresholds("s1", {0: (2, 4), 3: (8, 16)}, rate_pps=200.0)
+    fab.queue_thresholds("s1", {0: (1, 1)}, rate_pps=50.0, port=2)
+    fab.queue_thresholds("s1", {1: (5, 6)})  # no rate: ECN only
+    adm = switch.call(f"table_dump {QA}.queue_admission")
+    # 200 packets/s: 5000 us per packet, drop from 4 waiting: wait > 20000 us
+    assert f"0x0&&&0x0 0x0 => {QA}.set_queue_admission(0x1388, 0x4e21) priority 1" in adm
+    assert f"0x0&&&0x0 0x3 => {QA}.set_queue_admission(0x1388, 0x13881) priority 1" in adm
+    assert f"0x2&&&0xffff 0x0 => {QA}.set_queue_admission(0x4e20, 0x4e21) priority 2" in adm
+    assert adm.count("set_queue_admission(") == 3
+    ecn = switch.call(f"table_dump {QM}.ecn_threshold")
+    assert ecn.count("set_ecn_threshold(") == 4
+    assert f"0x2&&&0x1ff 0x0 => {QM}.set_ecn_threshold(0x1) priority 2" in ecn
+    assert fab.queue_drops("s1") == {"low": 0, "normal": 0, "high": 0, "critical": 0}
 
 
 def test_a_switch_that_is_not_there_is_a_clear_error() -> None:
