@@ -4,11 +4,13 @@ real enq_qdepth (p4src/include/queue_management.p4)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from inalab.protocol import format as fmt
 from inalab.protocol.format import Importance
 
 from .harness import Rig
-from .packets import SWITCH_MAC, ethernet, host_ip, host_mac, ip, ipv4, udp
+from .packets import SWITCH_MAC, contribution, ethernet, host_ip, host_mac, ip, ipv4, udp
 
 DST = ip("10.1.0.7")  # routed to port OUT
 OTHER_DST = ip("10.2.0.7")  # routed to port OTHER
@@ -16,6 +18,7 @@ OUT, OTHER = 4, 5
 OUT_MAC, OTHER_MAC = 0x02_00_00_01_00_07, 0x02_00_00_02_00_07
 SECOND = 1_000_000  # us: a service time no test outlasts, so virtual queues only grow
 BURST = 12
+QUEUE_PORTS = 512  # sizes.p4 INA_PORTS: multicast group g has virtual queue 512 + g
 
 
 def _frame(sport: int, cls: Importance, dst: int = DST, ttl: int = 64) -> bytes:
@@ -200,3 +203,20 @@ def test_ecn_marked_above_the_ports_threshold_override_beats_default() -> None:
     for i in range(BURST):
         rig.sw.receive(1, _frame(7000 + i, Importance.NORMAL, dst=OTHER_DST))
     assert all(d[15] & 3 == fmt.ECN_ECT0 for _, d in rig.collect())
+
+
+def test_multicast_results_use_their_groups_queue() -> None:
+    """A completed slot's result is multicast: its early drop uses the group's virtual
+    queue (INA_PORTS + group), not a port's; the slot stays complete for a retry."""
+    rig = Rig()
+    rig.rack(1, [1, 2], mcast=1)  # results are NORMAL (no importance_class entries)
+    rig.admission(Importance.NORMAL, SECOND, _wait(1), queue=QUEUE_PORTS + 1)
+    rig.admission(Importance.NORMAL, SECOND, _wait(100), queue=2)  # a port's: not used
+    results = []
+    for slot in range(4):
+        rows = [np.full(32, slot + w, dtype=np.int32) for w in range(2)]
+        assert rig.send(1, contribution(0, rows[0], slot=slot, seq=slot)) == []
+        out = rig.send(2, contribution(1, rows[1], slot=slot, seq=slot))
+        results.append(sorted(p for p, _ in out))
+    assert results == [[1, 2], [1, 2], [], []]
+    assert rig.counter("queue_drop_counter", Importance.NORMAL) == 2
