@@ -8,10 +8,14 @@ magnitude class, set by the worker) into ``standard_metadata.priority``; the
 switch runs 4 strict-priority queues per port (``--priority-queues 4``),
 each at R/4 and depth D (bmv2's traffic manager shapes each priority queue
 on its own), so a full low-importance queue drops only its own class and the
-same total rate serves the important blocks first (``--thresholds``
-adds the program's per-class egress drop thresholds). The gradient has
-layers of very different magnitude. After the round's deadline a worker gives
-up what is still missing (zero-filled).
+same total rate serves the important blocks first. *Early drop*
+(``--thresholds`` adds this third policy): the tail-drop FIFO at R, depth D,
+plus the P4 program's ingress early drop: a packet of class c is dropped before
+it is queued when its queue already holds the class's threshold (LOW D/4, NORMAL
+D/2, HIGH 3D/4, CRITICAL D), so the places and departure slots it would have
+taken go to the more important classes. The gradient has layers of very
+different magnitude. After the round's deadline a worker gives up what is
+still missing (zero-filled).
 
 Question: which share of the gradient mass (sum of |g| over the blocks that
 arrived / sum of |g|) reaches the workers under each policy?
@@ -35,6 +39,7 @@ from inalab.scenarios.topos import make_topology, ps_name, worker_names
 NAME = "congestion"
 DESCRIPTION = "Congestion: importance-aware dropping vs plain tail drop (gradient mass delivered)"
 POLICIES = ("tail-drop", "importance")
+EARLY = "early-drop"
 COLUMNS = [
     ("policy", "policy"),
     ("trial", "trial"),
@@ -67,14 +72,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--thresholds",
         action="store_true",
-        help="importance policy: also the P4 program's per-class egress drop thresholds",
+        help="also the early-drop policy: one FIFO with the program's per-class ingress early drop",
     )
     p.add_argument("--trials", type=int, help="runs per policy (quick 1, full 3)")
 
 
 def thresholds(depth: int) -> dict[int, tuple[int, int]]:
-    """Drop LOW from depth/4, NORMAL from depth/2, HIGH from 3 depth/4, CRITICAL
-    only when full (ECN marks at the same depth: no early marking)."""
+    """Drop LOW from depth/4 packets waiting, NORMAL from depth/2, HIGH from 3
+    depth/4, CRITICAL only when full (ECN marks at the same depth: no early
+    marking; the workers ignore ECN here anyway)."""
     q = max(1, depth // 4)
     return {
         int(Importance.LOW): (q, q),
@@ -122,13 +128,15 @@ def row(
 
 def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> list[Path]:
     mass, blocks = meta["mean_delivered_mass"], meta["mean_delivered_blocks"]
+    policies = list(mass)
+    xs = list(range(len(policies)))
     return [plot(
         out_dir / f"{NAME}.png",
-        {"gradient mass": ([0, 1], [mass[p] for p in POLICIES]),
-         "blocks": ([0, 1], [blocks[p] for p in POLICIES])},
+        {"gradient mass": (xs, [mass[p] for p in policies]),
+         "blocks": (xs, [blocks[p] for p in policies])},
         title=f"congestion: {meta['queue_rate']} pkt/s per port, deadline {meta['deadline']} s",
         xlabel="drop policy", ylabel="fraction delivered (mean of trials)", bars=True,
-        ylim=(0.0, 1.05), xticklabels=list(POLICIES),
+        ylim=(0.0, 1.05), xticklabels=policies,
     )]  # fmt: skip
 
 
@@ -144,8 +152,9 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     ps = ps_name(topo)
     (switch,) = (s.name for s in topo.switches)
     rows: list[dict[str, Any]] = []
-    progress = Progress(trials * len(POLICIES), NAME, opts.progress)
-    for policy in POLICIES:
+    policies = (*POLICIES, EARLY) if args.thresholds else POLICIES
+    progress = Progress(trials * len(policies), NAME, opts.progress)
+    for policy in policies:
         # same total service rate: one queue at R, or 4 strict-priority queues
         # (one per importance class, chosen by the P4 program) at R/4 each
         qargs: tuple[str, ...] = ("--queue-depth", str(args.queue_depth))
@@ -159,8 +168,8 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
             seed=opts.seed, switch_args=qargs,
         ) as tb:  # fmt: skip
             prog = tb.programmer
-            if policy == "importance" and args.thresholds:
-                prog.queue_thresholds(switch, thresholds(4 * args.queue_depth))
+            if policy == EARLY:
+                prog.queue_thresholds(switch, thresholds(args.queue_depth), args.queue_rate)
             for trial in range(trials):
                 before = sum(prog.queue_drops(switch).values())
                 tail_before = prog.tail_drops(switch)
@@ -181,19 +190,20 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
                 rows.append(row(policy, trial, r, drops, by_deadline(job, deadline)))
                 progress.step(f"{policy} {trial + 1}/{trials}")
     means = {
-        p: sum(r["delivered_mass"] for r in rows if r["policy"] == p) / trials for p in POLICIES
+        p: sum(r["delivered_mass"] for r in rows if r["policy"] == p) / trials for p in policies
     }
     blocks = {
-        p: sum(r["delivered_blocks"] for r in rows if r["policy"] == p) / trials for p in POLICIES
+        p: sum(r["delivered_blocks"] for r in rows if r["policy"] == p) / trials for p in policies
     }
     return Outcome(
         rows=rows,
         meta=(meta := {"workers": args.workers, "values": values, "deadline": deadline,
               "queue_rate": args.queue_rate, "queue_depth": args.queue_depth,
-              "thresholds": thresholds(args.queue_depth), "mean_delivered_mass": means,
+              "thresholds": thresholds(args.queue_depth) if args.thresholds else None,
+              "mean_delivered_mass": means,
               "mean_delivered_blocks": blocks, "trials": trials}),
         columns=COLUMNS,
         plots=plots(rows, meta, opts.out_dir),
         notes=["mean gradient mass delivered: " + ", ".join(
-            f"{p} {means[p]:.3f}" for p in POLICIES)],
+            f"{p} {means[p]:.3f}" for p in policies)],
     )  # fmt: skip

@@ -4,10 +4,12 @@ Every switch port drains its egress at ``rate`` packets/s from a queue of
 ``depth`` packets, slower than the workers produce results, so packets are
 dropped. Uniform: tail drop, a packet is dropped when the queue is full,
 whatever it carries. Importance-aware: the same queue, and the P4 program's
-egress ``queue_threshold`` table drops a packet by its class (the DSCP its
-worker set from the block's gradient magnitude) from a lower queue depth on:
-LOW from depth/4, NORMAL depth/2, HIGH 3 depth/4, CRITICAL only when full;
-the room left goes to the blocks with the largest gradients. After the
+ingress early drop (``queue_admission``) drops a packet by its class (the DSCP
+its worker set from the block's gradient magnitude) before it is queued, from
+a lower queue depth on: LOW from depth/4 packets waiting, NORMAL depth/2, HIGH
+3 depth/4, CRITICAL only when full; the places and departure slots left go to
+the blocks with the largest gradients. (The same thresholds in egress, as
+before, freed nothing: an egress drop has already taken its place and slot.) After the
 round's deadline each worker gives up what is still missing (zero-filled,
 within a 0.9 loss bound): the question is what that does to the accuracy.
 
@@ -82,7 +84,7 @@ def run_congestion(
         ) as tb:  # fmt: skip
             job_id = 30 + i
             if policy == "importance":
-                tb.programmer.queue_thresholds(switch, cong.thresholds())
+                tb.programmer.queue_thresholds(switch, cong.thresholds(), rate_pps=cong.rate)
             tb.place_rack_job(job_id, hosts, slots=cfg.slots, base=0)
             job = job_dict(cfg, job_id, tb.ip(ps), 0.0, 0.0)
             job.update(loss_bound=cong.loss_bound, deadline=cong.deadline, ecn=False)

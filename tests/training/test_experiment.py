@@ -57,3 +57,19 @@ def test_small_experiment_runs_and_gives_sane_figures(
     assert "| ina-loss20 | 20% |" in (out / "table.md").read_text()
     assert (out / "accuracy.png").stat().st_size > 1000
     assert table(list(runs.values())).count("\n") == 5
+
+
+def test_congestion_thresholds_grow_with_the_class_and_config_validates() -> None:
+    from inalab.protocol.format import Importance
+    from inalab.training.congestion import CongestionConfig
+    from inalab.training.errors import UsageError
+
+    th = CongestionConfig(rate=800, depth=16).thresholds()
+    drops = [th[int(c)][1] for c in Importance]
+    assert drops == [4, 8, 12, 16]  # LOW first; CRITICAL only when the queue is full
+    assert all(ecn == drop for ecn, drop in th.values())  # no early ECN marking
+    assert CongestionConfig(rate=800).switch_args() == (
+        "--queue-depth", "16", "--queue-rate", "800",
+    )  # fmt: skip
+    with pytest.raises(UsageError, match="rate must be >= 4"):
+        CongestionConfig(rate=2)
