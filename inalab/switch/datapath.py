@@ -136,7 +136,7 @@ def _ingress_one(
             F[sm["checksum_error"]] = 1
             if tr:
                 trace.debug("[%d.%d] Checksum '%s' verification failed", p.pid, p.copy, cs.name)
-    n = prog.ingress_init
+    n = prog.ingress_init if tr else prog.ingress_fast
     if tr:
         trace.debug("[%d.%d] Pipeline 'ingress': start", p.pid, p.copy)
     try:
@@ -268,7 +268,7 @@ def run_egress(
     F[prog.s_deq_qdepth] = deq_depth
     F[prog.s_deq_td] = (now - enq_us) & 0xFFFFFFFF
     F[prog.s_egress_ts] = now & 0xFFFFFFFFFFFF
-    n = prog.egress_init
+    n = prog.egress_init if tr else prog.egress_fast
     if tr:
         trace.debug("[%d.%d] Pipeline 'egress': start (egress port %d)", p.pid, p.copy, port)
     try:

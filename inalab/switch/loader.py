@@ -15,7 +15,7 @@ from typing import Any
 from inalab.switch.action_profiles import ActionProfile
 from inalab.switch.actions import ActionCompiler, Names
 from inalab.switch.calculations import gen_calculation, gen_field_bits
-from inalab.switch.codegen import Source, compile_functions
+from inalab.switch.codegen import FlowCond, FlowNode, FlowStep, Source, compile_functions, gen_flow
 from inalab.switch.control import GroupRef, MemberRef
 from inalab.switch.deparser import compile_deparser
 from inalab.switch.errors import WHERE, JsonError, at_path
@@ -124,6 +124,8 @@ class Program:
             names.calcs[at(c, "name", f"calculations[{i}]")] = fname
         # actions
         action_fns: dict[int, tuple[str, str, tuple[int, ...]]] = {}
+        self.exit_actions: set[int] = set()
+        self.cond_tests: dict[str, str] = {}  # conditional name -> Python test
         for i, a in enumerate(at(j, "actions", "")):
             p = f"actions[{i}]"
             aid = at(a, "id", p)
@@ -133,6 +135,8 @@ class Program:
             ac.compile_action(src, fname, a, p)
             widths = tuple(int(r.get("bitwidth", 0)) for r in a.get("runtime_data", []))
             action_fns[aid] = (at(a, "name", p), fname, widths)
+            if any(isinstance(pr, dict) and pr.get("op") == "exit" for pr in a["primitives"]):
+                self.exit_actions.add(aid)
         # parser
         pc = ParserCompiler(lay, ex, ac)
         for name in self.vsets:
@@ -160,7 +164,9 @@ class Program:
                 cp = at_path(f"pipelines[{pi}].conditionals[{ci}]")
                 src.add(f"def cond_{pi}_{ci}(p):")
                 src.add("    F = p.F; V = p.V; d = ()")
-                src.add(f"    return {ex.operand(at(c, 'expression', cp), cp + '.expression')}")
+                test = ex.operand(at(c, "expression", cp), cp + ".expression")
+                self.cond_tests[at(c, "name", cp)] = test
+                src.add(f"    return {test}")
             for ti, t in enumerate(pl.get("tables", [])):
                 tp = at_path(f"pipelines[{pi}].tables[{ti}]")
                 parts = []
@@ -255,6 +261,9 @@ class Program:
         self.s_egress_ts = sm["egress_global_timestamp"]
         self.ingress_init = self.pipeline_init.get("ingress")
         self.egress_init = self.pipeline_init.get("egress")
+        # the same pipelines as fused functions (codegen.gen_flow): only with tracing off
+        self.ingress_fast = self.pipeline_fused.get("ingress")
+        self.egress_fast = self.pipeline_fused.get("egress")
         # template of a fresh packet's fields
         self.nslots = lay.nslots
         self.nheaders = len(lay.headers)
@@ -432,6 +441,86 @@ class Program:
         for pi, pl in enumerate(pipelines):
             init = target(pl.get("init_table"), f"pipelines[{pi}].init_table")
             self.pipeline_init[pl.get("name", str(pi))] = resolved[init] if init else None
+        self.pipeline_fused = self._fuse(pipelines, pending, table_nodes, resolved, ns)
+
+    def _fuse(
+        self,
+        pipelines: list[Json],
+        pending: list[tuple[str, Json, Table, int, int]],
+        table_nodes: dict[str, Node],
+        resolved: dict[str, Node],
+        ns: dict[str, Any],
+    ) -> dict[str, Node | None]:
+        """The pipelines' fused functions (codegen.gen_flow), run when tracing is off."""
+        flow: dict[str, FlowNode] = {}
+        for pl in pipelines:
+            for c in pl.get("conditionals", []):
+                flow[c["name"]] = FlowCond(
+                    self.cond_tests[c["name"]], c.get("true_next"), c.get("false_next")
+                )
+        for name, t, table, pi, ti in pending:
+            flow[name] = self._flow_table(name, t, table, f"{pi}_{ti}", table_nodes, ns)
+        src = Source()
+        fused: dict[str, str | None] = {}
+        fmaps: dict[str, dict[str, str]] = {}  # prefix -> node name -> fused function
+        for pi, pl in enumerate(pipelines):
+            init = pl.get("init_table")
+            pname = pl.get("name", str(pi))
+            if init is None:
+                fused[pname] = None
+                continue
+            funcs = gen_flow(src, f"FL{pi}", init, flow)
+            fused[pname] = funcs[init]
+            fmaps[f"FL{pi}"] = {n: f for n, f in funcs.items()}
+        self.fused_source = src.text()
+        compile_functions(self.fused_source, ns, f"<bmv2 flow:{self.json.get('program', '')}>")
+        for prefix, fmap in fmaps.items():
+            # the per-node function a dynamic step returned -> the fused one
+            ns[f"FMAP_{prefix}"] = {resolved[n]: ns[f] for n, f in fmap.items()}
+        return {k: ns[v] if v is not None else None for k, v in fused.items()}
+
+    def _flow_table(
+        self,
+        name: str,
+        t: Json,
+        table: Table,
+        tid: str,
+        table_nodes: dict[str, Node],
+        ns: dict[str, Any],
+    ) -> FlowStep:
+        """A table as a fused step: a keyless table whose default action is const runs
+        that action directly (unless an entry with the empty key was added); any other
+        table runs its per-node function."""
+        nt = t.get("next_tables", {}) or {}
+        base = t.get("base_default_next")
+        if "__HIT__" in nt or "__MISS__" in nt:
+            miss, hit = nt.get("__MISS__"), nt.get("__HIT__")
+            possible = {hit, miss}
+        else:
+            miss = nt.get(table.default_name, base)
+            possible = {*nt.values(), base}
+        ns[f"TN_{tid}"] = table_nodes[name]
+        may_exit = any(a.id in self.exit_actions for a in table.actions.values())
+        keyless = not table.keys and table.mode == "exact"
+        if keyless and table.default_const and table.default_fn is not None:
+            ns[f"TBL_{tid}"] = table
+            ns[f"DEF_{tid}"] = table.default_fn
+            ns[f"DD_{tid}"] = table.default_data
+            default_id = next(
+                (a.id for a in self.actions_by_id.values() if a.fn is table.default_fn), -1
+            )
+            return FlowStep(
+                (
+                    f"if TBL_{tid}.exact: return TN_{tid}(p)",  # per-node functions from here
+                    f"DEF_{tid}(p, DD_{tid})",
+                ),
+                miss,
+                may_exit=default_id in self.exit_actions,
+            )
+        if len(possible) == 1:
+            return FlowStep((f"TN_{tid}(p)",), possible.pop(), may_exit=may_exit)
+        succ = tuple(sorted(x for x in possible if x is not None))
+        return FlowStep((f"_n = TN_{tid}(p)",), None, True, may_exit, succ)
 
     def _table_init(self, table: Table, t: Json, tp: str) -> None:
         de = t.get("default_entry")

@@ -1,0 +1,141 @@
+"""The fused control flow (codegen.gen_flow): with tracing off a pipeline runs as a
+few generated functions; it must do exactly what the per-node path (tracing on) does."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from inalab.switch.codegen import MAX_DEPTH, FlowCond, FlowStep, Source, gen_flow
+from inalab.switch.control import ActionCall, ExactKey
+from inalab.switch.core import Switch
+from inalab.switch.packet import Packet
+
+from .bmv2json import Builder, assign, expr, field, hexv, prim, rdata
+
+SM = "standard_metadata"
+
+
+def cond(name: str, e: dict[str, object], t: str | None, f: str | None) -> dict[str, object]:
+    return {"name": name, "id": 0, "expression": e, "true_next": t, "false_next": f}
+
+
+def branchy_program() -> Builder:
+    """c0: h.a == 1 ? t_one : t_other; both go on to the merge point c1 (h.c == 5 ?
+    t_exit : t_after); t_exit's const default action exits before t_after."""
+    b = Builder()
+    b.action("set_b", [assign(field("h", "b"), rdata(0))], [("v", 8)])
+    b.action("to_port", [assign(field(SM, "egress_spec"), rdata(0))], [("p", 9)])
+    b.action("nop", [])
+    b.action("do_exit", [assign(field("h", "b"), hexv(0xEE)), prim("exit")])
+    b.action("set_c", [assign(field("h", "c"), hexv(0x77))])
+    b.table("t_one", [], ["set_b"], "set_b", [0x11], const_default=True, base_default_next="c1")
+    b.table(
+        "t_other", [("h", "a", "exact")], ["to_port", "nop"], "nop",
+        next_tables={"to_port": "t_after", "nop": "c1"},
+    )  # fmt: skip
+    b.table("t_exit", [], ["do_exit"], "do_exit", const_default=True, base_default_next="t_after")
+    b.table("t_after", [], ["set_c"], "set_c", const_default=True)
+    pl = b.j["pipelines"][0]
+    pl["init_table"] = "c0"
+    pl["conditionals"] = [
+        cond("c0", expr("==", field("h", "a"), hexv(1)), "t_one", "t_other"),
+        cond("c1", expr("==", field("h", "c"), hexv(5)), "t_exit", "t_after"),
+    ]
+    return b
+
+
+PACKETS = ["01000005", "01000006", "02000005", "02000006", "03000005", "03000009"]
+
+
+def run(sw: Switch, packets: list[str]) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    sw.set_transmit_handler(lambda port, d: out.append((port, d.hex())))
+    for x in packets:
+        sw.receive(0, bytes.fromhex(x))
+    return out
+
+
+def switch_for(b: Builder) -> Switch:
+    sw = Switch()
+    sw.load_program(b.build())
+    sw.table_add("t_other", [ExactKey(3)], ActionCall("to_port", (4,)))
+    return sw
+
+
+def test_fused_flow_matches_the_per_node_path(caplog: pytest.LogCaptureFixture) -> None:
+    fast = run(switch_for(branchy_program()), PACKETS)
+    with caplog.at_level(logging.DEBUG, logger="inalab.switch.trace"):
+        slow = run(switch_for(branchy_program()), PACKETS)
+    assert 'Condition "c1" is true' in caplog.text  # the per-node path ran
+    assert fast == slow
+    assert fast == [
+        (0, "01ee0005"),  # t_one, then c1 true: t_exit exits before t_after
+        (0, "01110077"),  # t_one, c1 false: t_after
+        (0, "02ee0005"),  # t_other misses (nop -> c1), t_exit
+        (0, "02000077"),
+        (4, "03000077"),  # t_other hits to_port -> t_after directly (action-specific next)
+        (4, "03000077"),
+    ]
+
+
+def test_keyless_table_with_an_entry_runs_the_entry() -> None:
+    """An entry added with the empty key to a keyless table wins over its const default."""
+    b = Builder()
+    b.action("set_b", [assign(field("h", "b"), rdata(0))], [("v", 8)])
+    b.action("set_c", [assign(field("h", "c"), hexv(0x77))])
+    b.table("k", [], ["set_b"], "set_b", [0x11], const_default=True, base_default_next="z")
+    b.table("z", [], ["set_c"], "set_c", const_default=True)
+    sw = Switch()
+    sw.load_program(b.build())
+    assert run(sw, ["00000000"]) == [(0, "00110077")]
+    sw.table_add("k", [], ActionCall("set_b", (0x22,)))
+    assert run(sw, ["00000000"]) == [(0, "00220077")]
+
+
+def test_merge_points_become_functions_and_single_predecessors_are_inlined() -> None:
+    nodes = {
+        "a": FlowCond("F[0] == 1", "b", "c"),
+        "b": FlowStep(("B(p)",), "m"),
+        "c": FlowStep(("C(p)",), "m"),
+        "m": FlowStep(("M(p)",), None),
+    }
+    src = Source()
+    funcs = gen_flow(src, "FLX", "a", nodes)
+    assert set(funcs) == {"a", "m"}  # m has two predecessors
+    ns: dict[str, object] = {}
+    calls: list[str] = []
+    for n in "BCM":
+        ns[n] = lambda p, n=n: calls.append(n)
+    exec(compile(src.text(), "<flow>", "exec"), ns)
+
+    fn = ns[funcs["a"]]
+    while fn is not None:
+        fn = fn(Packet([1], [], [], b"", 0))  # type: ignore[operator]
+    assert calls == ["B", "M"]
+
+
+def test_a_long_chain_is_split_before_python_nesting_limits() -> None:
+    n = 3 * MAX_DEPTH
+    nodes: dict[str, FlowCond | FlowStep] = {
+        f"n{i}": FlowCond("F[0]", f"n{i + 1}" if i + 1 < n else None, None) for i in range(n)
+    }
+    src = Source()
+    funcs = gen_flow(src, "FLY", "n0", nodes)
+    assert len(funcs) >= 3
+    ns: dict[str, object] = {}
+    exec(compile(src.text(), "<flow>", "exec"), ns)
+
+    fn, hops = ns[funcs["n0"]], 0
+    while fn is not None:
+        fn = fn(Packet([1], [], [], b"", 0))  # type: ignore[operator]
+        hops += 1
+    assert hops == len(funcs)
+
+
+def test_a_step_is_static_or_dynamic() -> None:
+    with pytest.raises(ValueError):
+        FlowStep(("x",), "a", dynamic=True)
+    with pytest.raises(ValueError):
+        FlowCond("", None, None)
