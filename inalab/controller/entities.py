@@ -10,7 +10,7 @@ from p4.v1 import p4runtime_pb2
 from p4.v1.p4runtime_pb2 import Entity
 
 from inalab.controller.errors import P4InfoError
-from inalab.controller.p4info import P4InfoIndex
+from inalab.p4info.index import P4InfoIndex
 
 MatchValue = int | tuple[int, int]  # exact: value; lpm: (value, prefix_len); ternary: (value, mask)
 _MT = p4info_pb2.MatchField
@@ -64,7 +64,7 @@ class Builder:
         te = ent.table_entry
         te.table_id = info.id
         te.priority = priority
-        for f in info.match:  # P4Info order = field id order
+        for f in info.match_fields:  # P4Info order = field id order
             if f.name not in match:
                 continue
             value = match[f.name]
@@ -83,7 +83,7 @@ class Builder:
                 fm.ternary.mask = encode(mask, f.bitwidth, what)
             else:
                 raise P4InfoError(f"{what}: match kind {f.match_type} not supported")
-        unknown = set(match) - {f.name for f in info.match}
+        unknown = set(match) - {f.name for f in info.match_fields}
         if unknown:
             raise P4InfoError(f"table {info.name}: unknown match fields {sorted(unknown)}")
         if member is not None:
@@ -104,7 +104,7 @@ class Builder:
     ) -> Entity:
         ent = Entity()
         m = ent.action_profile_member
-        m.action_profile_id = self.index.profile(profile).id
+        m.action_profile_id = self.index.action_profile(profile).id
         m.member_id = member_id
         m.action.CopyFrom(self._action(action, params))
         return ent
@@ -112,7 +112,7 @@ class Builder:
     def group(self, profile: str, group_id: int, members: Sequence[int]) -> Entity:
         ent = Entity()
         g = ent.action_profile_group
-        g.action_profile_id = self.index.profile(profile).id
+        g.action_profile_id = self.index.action_profile(profile).id
         g.group_id = group_id
         for m in sorted(members):
             g.members.add(member_id=m, weight=1)
@@ -122,7 +122,7 @@ class Builder:
     def profile_query(self, profile: str, kind: str) -> Entity:
         ent = Entity()
         sub = getattr(ent, kind)
-        sub.action_profile_id = self.index.profile(profile).id
+        sub.action_profile_id = self.index.action_profile(profile).id
         return ent
 
     @staticmethod

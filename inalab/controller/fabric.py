@@ -24,8 +24,10 @@ from inalab.controller.entities import Builder
 from inalab.controller.errors import ConfigError, SwitchError, WriteError
 from inalab.controller.names import ActionProfile, Register
 from inalab.controller.network import NetworkSettings, network_entities
-from inalab.controller.p4info import P4InfoIndex, load_p4info
+from inalab.controller.p4info import ControllerP4Info
 from inalab.controller.reconcile import Diff, Key, apply, diff, index_entities, read_state
+from inalab.p4info.errors import P4InfoFileError
+from inalab.p4info.files import load_p4info
 from inalab.topologies.spec import Topology
 
 
@@ -47,7 +49,10 @@ class Pipeline:
             data = Path(json_path).read_bytes()
         except OSError as e:
             raise ConfigError(f"{json_path}: cannot read bmv2 JSON: {e.strerror}") from None
-        return cls(data, load_p4info(p4info_path))
+        try:
+            return cls(data, load_p4info(p4info_path))
+        except P4InfoFileError as e:
+            raise ConfigError(str(e)) from None
 
 
 class Fabric:
@@ -65,7 +70,7 @@ class Fabric:
     ) -> None:
         self.topo = topo
         self.pipeline = pipeline
-        self.index = P4InfoIndex(pipeline.p4info)
+        self.index = ControllerP4Info.of(pipeline.p4info)
         self.builder = Builder(self.index)
         self.slots = self.index.register(Register.BITMAP_REG).size // 2
         self.lock = threading.RLock()

@@ -8,12 +8,12 @@ from inalab.controller import gen_names
 from inalab.controller.entities import Builder, encode, entity_key, normalize
 from inalab.controller.errors import P4InfoError
 from inalab.controller.names import Action, ActionProfile, Key, Param, Table
-from inalab.controller.p4info import P4InfoIndex
+from inalab.controller.p4info import ControllerP4Info
 
 
 @pytest.fixture(scope="module")
 def b() -> Builder:
-    return Builder(P4InfoIndex(gen_names.compile_p4info()))
+    return Builder(ControllerP4Info.of(gen_names.compile_p4info()))
 
 
 def test_encode_is_canonical_and_checks_width() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from inalab.controller import gen_names
-from inalab.controller.p4info import P4InfoIndex
+from inalab.controller.p4info import ControllerP4Info
 
 
 def test_names_module_is_current() -> None:
@@ -17,7 +17,7 @@ def test_names_module_is_current() -> None:
 def test_every_constant_names_an_object_of_the_program() -> None:
     from inalab.controller import names
 
-    index = P4InfoIndex(gen_names.compile_p4info())
+    index = ControllerP4Info.of(gen_names.compile_p4info())
     for cls, lookup in ((names.Table, index.table), (names.Register, index.register)):
         for const, name in vars(cls).items():
             if const.isupper():

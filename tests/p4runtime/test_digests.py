@@ -6,10 +6,10 @@ import grpc
 import pytest
 from p4.v1 import p4runtime_pb2
 
+from inalab.p4info.index import P4InfoIndex
 from inalab.switch.control import Digest
 from inalab.switch.p4runtime.digests import DigestEngine
-from inalab.switch.p4runtime.errors import P4RuntimeError
-from inalab.switch.p4runtime.p4info_index import P4InfoIndex
+from inalab.switch.p4runtime.errors import P4INFO_ERRORS, P4RuntimeError
 
 from .program import DIGEST, bmv2_json, p4info
 
@@ -19,7 +19,7 @@ Update = p4runtime_pb2.Update
 def _engine() -> tuple[DigestEngine, list[p4runtime_pb2.StreamMessageResponse], P4InfoIndex]:
     sent: list[p4runtime_pb2.StreamMessageResponse] = []
     engine = DigestEngine(sent.append)
-    index = P4InfoIndex.build(p4info(), bmv2_json())
+    index = P4InfoIndex.build(p4info(), bmv2_json(), errors=P4INFO_ERRORS)
     engine.reset(index)
     return engine, sent, index
 

@@ -4,8 +4,8 @@ import grpc
 import pytest
 from p4.v1 import p4runtime_pb2
 
+from inalab.p4info.model import Field, PacketMetadataInfo
 from inalab.switch.p4runtime.errors import P4RuntimeError
-from inalab.switch.p4runtime.p4info_index import Field, PacketMetadataInfo
 from inalab.switch.p4runtime.packet_io import frame_packet_out, packet_in_message
 
 OUT = PacketMetadataInfo("packet_out", (Field(1, "egress_port", 9), Field(2, "_pad", 7)))

@@ -6,9 +6,7 @@ import grpc
 import pytest
 from p4.v1 import p4runtime_pb2
 
-from inalab.switch.control import ExactKey, LpmKey, OptionalKey, RangeKey, TernaryKey
-from inalab.switch.p4runtime.errors import P4RuntimeError
-from inalab.switch.p4runtime.p4info_index import (
+from inalab.p4info.model import (
     EXACT,
     LPM,
     OPTIONAL,
@@ -17,6 +15,8 @@ from inalab.switch.p4runtime.p4info_index import (
     Field,
     TableInfo,
 )
+from inalab.switch.control import ExactKey, LpmKey, OptionalKey, RangeKey, TernaryKey
+from inalab.switch.p4runtime.errors import P4RuntimeError
 from inalab.switch.p4runtime.table_entries import keys_from_proto, keys_to_proto
 
 TABLE = TableInfo(

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import grpc
 from p4.v1 import p4runtime_pb2
 
+from inalab.p4info.model import ActionProfileInfo
 from inalab.switch import control
 from inalab.switch.p4runtime import actions
 from inalab.switch.p4runtime.errors import P4RuntimeError, invalid, not_found, unimplemented
-from inalab.switch.p4runtime.p4info_index import ActionProfileInfo
 from inalab.switch.p4runtime.pipeline_state import PipelineState
 
 Update = p4runtime_pb2.Update

@@ -6,10 +6,10 @@ from collections.abc import Collection
 
 from p4.v1 import p4runtime_pb2
 
+from inalab.p4info.index import P4InfoIndex
 from inalab.switch.control import ActionCall
 from inalab.switch.p4runtime import bytestrings
-from inalab.switch.p4runtime.errors import invalid
-from inalab.switch.p4runtime.p4info_index import P4InfoIndex
+from inalab.switch.p4runtime.errors import invalid, not_found
 
 
 def to_call(
@@ -33,7 +33,9 @@ def call_from_parts(
         raise invalid(f"{where}: action {info.name!r} is not an action of this table")
     values: dict[int, int] = {}
     for pid, raw in params:
-        param = info.param(pid)
+        param = info.find_param(pid)
+        if param is None:
+            raise not_found(f"action {info.name!r} has no parameter id {pid}")
         if pid in values:
             raise invalid(f"{where}: action {info.name!r} parameter {param.name!r} given twice")
         values[pid] = bytestrings.decode(

@@ -16,6 +16,7 @@ from google.protobuf.message import DecodeError
 from p4.config.v1 import p4info_pb2
 from p4.v1 import p4runtime_pb2
 
+from inalab.p4info.index import P4InfoIndex
 from inalab.switch import control
 from inalab.switch.control import SwitchControl
 from inalab.switch.errors import SwitchError
@@ -31,12 +32,12 @@ from inalab.switch.p4runtime import (
 from inalab.switch.p4runtime.device_config import decode_device_config
 from inalab.switch.p4runtime.digests import DigestEngine
 from inalab.switch.p4runtime.errors import (
+    P4INFO_ERRORS,
     P4RuntimeError,
     from_control_error,
     invalid,
     unimplemented,
 )
-from inalab.switch.p4runtime.p4info_index import P4InfoIndex
 from inalab.switch.p4runtime.pipeline_state import PipelineState
 
 Action = p4runtime_pb2.SetForwardingPipelineConfigRequest
@@ -72,7 +73,7 @@ def _verify(
     config: p4runtime_pb2.ForwardingPipelineConfig,
 ) -> tuple[P4InfoIndex, dict[str, object]]:
     program = decode_device_config(bytes(config.p4_device_config))
-    return P4InfoIndex.build(config.p4info, program), program
+    return P4InfoIndex.build(config.p4info, program, errors=P4INFO_ERRORS), program
 
 
 class Device:
@@ -279,8 +280,9 @@ class Device:
             state = self.state
             if state is None:
                 return
-            table = state.index.table_by_name(table_name)
-            if table is None:
+            try:
+                table = state.index.table(table_name)
+            except P4RuntimeError:
                 return
             wanted = set(handles)
             msg = p4runtime_pb2.StreamMessageResponse()

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 import grpc
 from p4.v1 import p4runtime_pb2
 
+from inalab.p4info.index import P4InfoIndex
+from inalab.p4info.model import DigestInfo
 from inalab.switch.control import Digest
 from inalab.switch.p4runtime import bytestrings
 from inalab.switch.p4runtime.errors import P4RuntimeError, invalid, not_found
-from inalab.switch.p4runtime.p4info_index import DigestInfo, P4InfoIndex
 
 Update = p4runtime_pb2.Update
 Sample = tuple[int, ...]

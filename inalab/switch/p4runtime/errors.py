@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import grpc
 
+from inalab.p4info.errors import ErrorPolicy
 from inalab.switch import control
 
 
@@ -35,6 +36,11 @@ def not_found(message: str) -> P4RuntimeError:
 
 def unimplemented(message: str) -> P4RuntimeError:
     return P4RuntimeError(grpc.StatusCode.UNIMPLEMENTED, message)
+
+
+# How the server's P4Info index reports: an unknown id is NOT_FOUND, a P4Info
+# that contradicts the device config (or cannot be served) INVALID_ARGUMENT.
+P4INFO_ERRORS = ErrorPolicy(not_found=not_found, invalid=invalid)
 
 
 _CONTROL_CODES: tuple[tuple[type[control.ControlError], grpc.StatusCode], ...] = (

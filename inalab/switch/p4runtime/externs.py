@@ -12,9 +12,7 @@ from collections.abc import Callable, Iterator
 import grpc
 from p4.v1 import p4runtime_pb2
 
-from inalab.switch.p4runtime import bytestrings, meters, table_entries
-from inalab.switch.p4runtime.errors import P4RuntimeError, invalid
-from inalab.switch.p4runtime.p4info_index import (
+from inalab.p4info.model import (
     EXACT,
     ArrayInfo,
     Field,
@@ -22,6 +20,8 @@ from inalab.switch.p4runtime.p4info_index import (
     ValueSetInfo,
     counter_values,
 )
+from inalab.switch.p4runtime import bytestrings, meters, table_entries
+from inalab.switch.p4runtime.errors import P4RuntimeError, invalid
 from inalab.switch.p4runtime.pipeline_state import PipelineState
 
 Update = p4runtime_pb2.Update

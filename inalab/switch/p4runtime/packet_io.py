@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from p4.v1 import p4runtime_pb2
 
+from inalab.p4info.model import PacketMetadataInfo
 from inalab.switch.p4runtime import bytestrings
-from inalab.switch.p4runtime.errors import invalid
-from inalab.switch.p4runtime.p4info_index import PacketMetadataInfo
+from inalab.switch.p4runtime.errors import invalid, not_found
 
 
 def frame_packet_out(header: PacketMetadataInfo | None, msg: p4runtime_pb2.PacketOut) -> bytes:
@@ -23,7 +23,11 @@ def frame_packet_out(header: PacketMetadataInfo | None, msg: p4runtime_pb2.Packe
         return bytes(msg.payload)
     values: dict[int, int] = {}
     for md in msg.metadata:
-        f = header.field(md.metadata_id)
+        f = header.find_field(md.metadata_id)
+        if f is None:
+            raise not_found(
+                f"controller header {header.name!r} has no metadata id {md.metadata_id}"
+            )
         if md.metadata_id in values:
             raise invalid(f"PacketOut metadata {f.name!r} given twice")
         values[md.metadata_id] = bytestrings.decode(

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from p4.v1 import p4runtime_pb2
 
+from inalab.p4info.index import P4InfoIndex
 from inalab.switch.control import SwitchControl
-from inalab.switch.p4runtime.p4info_index import P4InfoIndex
 
 
 @dataclass(frozen=True)

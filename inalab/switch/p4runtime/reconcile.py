@@ -12,24 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
 
 from p4.v1 import p4runtime_pb2
 
+from inalab.p4info.index import P4InfoIndex
 from inalab.switch.p4runtime import action_profiles, replication, table_entries
 from inalab.switch.p4runtime.errors import P4RuntimeError
-from inalab.switch.p4runtime.p4info_index import P4InfoIndex
 from inalab.switch.p4runtime.pipeline_state import PipelineState
 
 Update = p4runtime_pb2.Update
-
-
-class _Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-N = TypeVar("N", bound=_Named)
 
 
 @dataclass(frozen=True)
@@ -85,24 +76,17 @@ def restore(
 
 def _action(old: P4InfoIndex, new: P4InfoIndex, action: p4runtime_pb2.Action) -> None:
     oa = old.actions[action.action_id]
-    na = _by_name(new.actions.values(), oa.name)
+    na = new.action(oa.name)
     new_params = {p.name: p for p in na.params}
     for p in action.params:
-        op = oa.param(p.param_id)
-        np_ = new_params.get(op.name)
-        if np_ is None or np_.bitwidth != op.bitwidth:
+        op = oa.find_param(p.param_id)
+        np_ = None if op is None else new_params.get(op.name)
+        if op is None or np_ is None or np_.bitwidth != op.bitwidth:
             raise _Drop
         p.param_id = np_.id
     if len(na.params) != len(oa.params):
         raise _Drop
     action.action_id = na.id
-
-
-def _by_name(objs: Iterable[N], name: str) -> N:
-    for o in objs:
-        if o.name == name:
-            return o
-    raise _Drop
 
 
 def _translate(
@@ -114,7 +98,7 @@ def _translate(
     if kind == "table_entry":
         te = out.table_entry
         ot = old.tables[te.table_id]
-        nt = _by_name(new.tables.values(), ot.name)
+        nt = new.table(ot.name)
         new_fields = {f.name: f for f in nt.match_fields}
         for m in te.match:
             of = next(f for f in ot.match_fields if f.id == m.field_id)
@@ -132,11 +116,11 @@ def _translate(
                 _action(old, new, apa.action)
     elif kind == "digest_entry":
         od = old.digests[out.digest_entry.digest_id]
-        out.digest_entry.digest_id = _by_name(new.digests.values(), od.name).id
+        out.digest_entry.digest_id = new.digest(od.name).id
     elif kind in ("action_profile_member", "action_profile_group"):
         msg = getattr(out, kind)
         op = old.action_profiles[msg.action_profile_id]
-        np_ = _by_name(new.action_profiles.values(), op.name)
+        np_ = new.action_profile(op.name)
         msg.action_profile_id = np_.id
         if kind == "action_profile_member":
             _action(old, new, msg.action)

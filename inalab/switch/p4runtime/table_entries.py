@@ -13,6 +13,15 @@ from collections.abc import Callable, Iterable, Iterator
 import grpc
 from p4.v1 import p4runtime_pb2
 
+from inalab.p4info.model import (
+    EXACT,
+    LPM,
+    OPTIONAL,
+    RANGE,
+    TERNARY,
+    TableInfo,
+    counter_values,
+)
 from inalab.switch import control
 from inalab.switch.control import (
     ActionCall,
@@ -28,15 +37,6 @@ from inalab.switch.control import (
 )
 from inalab.switch.p4runtime import actions, bytestrings, meters
 from inalab.switch.p4runtime.errors import P4RuntimeError, invalid, not_found, unimplemented
-from inalab.switch.p4runtime.p4info_index import (
-    EXACT,
-    LPM,
-    OPTIONAL,
-    RANGE,
-    TERNARY,
-    TableInfo,
-    counter_values,
-)
 from inalab.switch.p4runtime.pipeline_state import EntryExtras, OneShot, PipelineState
 from inalab.switch.p4runtime.wire import DirectEntry, MatchSpec
 
