@@ -57,6 +57,7 @@ control QueueAdmission(inout headers_t hdr, inout metadata_t meta,
 
     apply {
         admit_known = 0;
+        queue = 0;
         if (standard_metadata.mcast_grp != 0) {
             // one virtual queue per multicast group: its replicas leave together
             if (standard_metadata.mcast_grp < INA_QUEUE_GROUPS) {
