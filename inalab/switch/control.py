@@ -16,9 +16,14 @@ switch's state is unchanged when it does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from inalab.switch.hashes import CrcConfig
+
+if TYPE_CHECKING:
+    from inalab.switch.traffic_manager import QueueStats
 
 
 # --------------------------------------------------------------------------- errors
@@ -203,6 +208,10 @@ class SwitchControl(Protocol):
     def table_reset_default(self, table: str) -> None: ...
     def table_get_default(self, table: str) -> ActionCall: ...
     def table_set_timeout(self, table: str, handle: int, timeout_ms: int | None) -> None: ...
+    def table_times_since_hit(self, table: str) -> dict[int, float]:
+        """Seconds since each entry (handle) of an idle-timeout table was last hit, or
+        since it was added (or its timeout set) if never: P4Runtime's
+        ``time_since_last_hit``. InvalidRequestError for a table without idle timeouts."""
 
     # action profiles / selectors --------------------------------------------
     def act_prof_add_member(self, profile: str, action: ActionCall) -> int: ...
@@ -262,6 +271,16 @@ class SwitchControl(Protocol):
     def mirroring_delete(self, session: int) -> None: ...
     def mirroring_get(self, session: int) -> MirrorSession: ...
 
+    # configurable CRCs (bmv2's crc16_custom / crc32_custom) -------------------
+    def custom_crc_calculations(self) -> dict[str, str]:
+        """The program's named calculations using a custom CRC -> their algorithm."""
+
+    def set_crc_parameters(self, calculation: str, config: CrcConfig) -> None:
+        """``set_crc16_parameters`` / ``set_crc32_parameters``: what ``calculation``
+        computes until the next program load (which restores bmv2's defaults)."""
+
+    def crc_parameters(self, calculation: str) -> CrcConfig: ...
+
     # traffic manager (simple_switch names) ----------------------------------
     def set_queue_depth(
         self, depth: int, port: int | None = None, priority: int | None = None
@@ -287,3 +306,19 @@ class SwitchControl(Protocol):
 
     def set_idle_timeout_handler(self, handler: IdleTimeoutHandler | None) -> None:
         """Called (from a switch thread) with entries whose idle timeout expired."""
+
+    # diagnostics ------------------------------------------------------------
+    def queue_stats(self) -> Mapping[tuple[int, int], QueueStats]:
+        """Per (egress port, priority) queue: packets enqueued, dropped, dequeued."""
+
+    @property
+    def assert_failures(self) -> Mapping[str, int]:
+        """Failed ``assert``/``assume`` by source location ("file:line: fragment")."""
+
+    @property
+    def drops(self) -> Mapping[str, int]:
+        """Dropped packets by reason."""
+
+    @property
+    def faults(self) -> int:
+        """Packets lost to unexpected errors of the switch itself (see its log)."""

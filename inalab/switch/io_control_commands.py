@@ -26,6 +26,7 @@ from inalab.switch.control import (
     MirrorSession,
     OptionalKey,
     RangeKey,
+    SwitchControl,
     TernaryKey,
     ValidKey,
 )
@@ -196,7 +197,7 @@ def command(name: str, usage: str) -> Callable[[Command], Command]:
     return register
 
 
-def _switch(proc: SwitchProcess) -> Any:
+def _switch(proc: SwitchProcess) -> SwitchControl:
     if proc.switch is None:
         raise RuntimeCommandError("the switch is not running")
     return proc.switch
@@ -457,11 +458,9 @@ COMMANDS["port_stats"] = (_show_ports, "port_stats")
 
 @command("queue_stats", "queue_stats")
 def _queue_stats(proc: SwitchProcess, args: list[str]) -> str:
-    stats = getattr(_switch(proc), "queue_stats", None)
-    if stats is None:
-        raise RuntimeCommandError("this switch core does not report queue statistics")
+    stats = _switch(proc).queue_stats()
     lines = [f"{'port':>5} {'prio':>5}{'enqueued':>11}{'dropped':>10}{'dequeued':>11}"]
-    for (port, prio), q in sorted(stats().items()):
+    for (port, prio), q in sorted(stats.items()):
         lines.append(f"{port:>5} {prio:>5}{q.enqueued:>11}{q.dropped:>10}{q.dequeued:>11}")
     return "\n".join(lines)
 

@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 @command("show_errors", "show_errors")
 def _show_errors(proc: SwitchProcess, args: list[str]) -> str:
     sw = _switch(proc)
-    asserts: dict[str, int] = dict(getattr(sw, "assert_failures", {}))
-    drops: dict[str, int] = dict(getattr(sw, "drops", {}))
+    asserts = dict(sw.assert_failures)
+    drops = dict(sw.drops)
     lines = [f"assert/assume failures: {sum(asserts.values())}"]
     lines += [f"  {n:>8}  {where}" for where, n in sorted(asserts.items())]
-    lines.append(f"internal faults: {getattr(sw, 'faults', 0)}")
+    lines.append(f"internal faults: {sw.faults}")
     lines.append(f"dropped packets: {sum(drops.values())}")
     lines += [f"  {n:>8}  {why}" for why, n in sorted(drops.items(), key=lambda d: (-d[1], d[0]))]
     return "\n".join(lines)

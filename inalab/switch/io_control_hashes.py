@@ -39,10 +39,7 @@ def parse_bool(text: str) -> bool:
 
 def _calculation(proc: SwitchProcess, given: str, width: int | None) -> str:
     sw = _switch(proc)
-    listing = getattr(sw, "custom_crc_calculations", None)
-    if listing is None:
-        raise RuntimeCommandError("this switch core has no configurable CRCs")
-    calcs: dict[str, str] = listing()
+    calcs = sw.custom_crc_calculations()
     pool = {n: a for n, a in calcs.items() if width is None or a == f"crc{width}_custom"}
     if not pool:
         kind = f"crc{width}_custom" if width else "custom CRC"

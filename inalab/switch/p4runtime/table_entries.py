@@ -501,11 +501,7 @@ def read(state: PipelineState, query: p4runtime_pb2.TableEntry) -> Iterator[p4ru
 
 
 def _times_since_hit(state: PipelineState, table: TableInfo) -> dict[int, float]:
-    fn = getattr(state.switch, "table_times_since_hit", None)
-    if fn is None:
-        raise unimplemented("this switch does not report time_since_last_hit")
-    hits: dict[int, float] = fn(table.name)
-    return hits
+    return state.switch.table_times_since_hit(table.name)
 
 
 def entry_entity(
