@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format, text_format
 from p4.config.v1 import p4info_pb2
 
-from .errors import CompileError, SourceLoc
+from .diagnostics import CompileWarning, collect
+from .errors import UNKNOWN_LOC, CompileError, SourceLoc
 from .lower import Lowering
 from .p4info import build_p4info
 from .parser import parse
@@ -22,10 +23,11 @@ from .typesys import Env
 
 @dataclass(frozen=True)
 class CompiledProgram:
-    """The compiler's output: bmv2 JSON (a dict) and a P4Info message."""
+    """The compiler's output: bmv2 JSON (a dict), a P4Info message and the warnings."""
 
     bmv2_json: dict[str, Any]
     p4info: p4info_pb2.P4Info
+    warnings: tuple[CompileWarning, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if "pipelines" not in self.bmv2_json:
@@ -73,15 +75,25 @@ def compile_source(
     pp = preprocess(text, filename, include_dirs, defines)
     program = parse(pp)
     try:
-        env = Env(program)
-        low = Lowering(env, Path(filename).name)
-        bmv2 = low.run()
-        info = build_p4info(low)
+        with collect() as found:
+            env = Env(program)
+            if env.main is None:
+                raise CompileError(
+                    "Could not locate top-level block; is there a main module? (expected "
+                    "a V1Switch instantiation: V1Switch(MyParser(), ..., MyDeparser()) main;)",
+                    SourceLoc(filename, 0, 0),
+                )
+            low = Lowering(env, Path(filename).name)
+            bmv2 = low.run()
+            info = build_p4info(low)
     except CompileError as e:
-        if e._source_line is None:
+        if e.loc == UNKNOWN_LOC:  # nothing to point at: name the file at least
+            e.loc = SourceLoc(filename, 0, 0)
+        elif e._source_line is None:
             e._source_line = pp.source_line(e.loc)
         raise
-    return CompiledProgram(bmv2, info)
+    warnings = tuple(CompileWarning(w.kind, w.message, w.loc, pp.source_line(w.loc)) for w in found)
+    return CompiledProgram(bmv2, info, warnings)
 
 
 def compile_file(

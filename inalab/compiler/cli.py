@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .api import compile_file
+from .diagnostics import KINDS, enabled
 from .errors import CompileError
 
 VERSION = "inalab-p4c 0.1.0 (P4_16, bmv2 JSON 2.23, v1model)"
@@ -46,8 +47,32 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("-I", dest="includes", action="append", default=[], help="include directory")
     p.add_argument("-D", dest="defines", action="append", default=[], help="define NAME[=VALUE]")
+    p.add_argument(
+        "--Wdisable",
+        dest="wdisable",
+        nargs="?",
+        const="",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help=f"silence warnings of KIND[,KIND...] (all without =KIND); kinds: {', '.join(sorted(KINDS))}",
+    )
+    p.add_argument("-w", dest="no_warnings", action="store_true", help="silence all warnings")
     p.add_argument("--version", action="store_true", help="print the version and exit")
-    return p.parse_args(argv)
+    # p4c's bare --Wdisable (all kinds) must not take the next argument as its KIND
+    args = list(sys.argv[1:] if argv is None else argv)
+    return p.parse_args(["--Wdisable=" if a == "--Wdisable" else a for a in args])
+
+
+def _disabled(args: argparse.Namespace) -> set[str] | bool:
+    """The warning kinds --Wdisable / -w turn off (True: all)."""
+    if args.no_warnings or "" in args.wdisable:
+        return True
+    kinds = {k for v in args.wdisable for k in v.split(",") if k}
+    unknown = kinds - KINDS
+    if unknown:
+        raise ValueError(f"--Wdisable: unknown warning kind {', '.join(sorted(unknown))}")
+    return kinds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,6 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not Path(d).is_dir():
             sys.stderr.write(f"inalab-p4c: error: -I {d}: not a directory\n")
             return 1
+    try:
+        disabled = _disabled(args)
+    except ValueError as e:
+        sys.stderr.write(f"inalab-p4c: error: {e} (one of {', '.join(sorted(KINDS))})\n")
+        return 1
     src = Path(args.source)
     out = Path(args.output) if args.output else Path(src.stem + ".json")
     try:
@@ -87,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "please report it with the program\n"
         )
         return 1
+    for w in enabled(prog.warnings, disabled):
+        sys.stderr.write(f"{w}\n")
     outputs: list[tuple[Path, bytes]] = [(out, prog.json_text().encode())]
     for f in (args.p4runtime_files or "").split(","):
         if f:

@@ -54,6 +54,8 @@ class CompileError(Exception):
         return self.loc.col
 
     def __str__(self) -> str:
+        if self.loc.line == 0:  # the whole file (no construct to point at)
+            return f"{self.loc.file}: error: {self.message}"
         head = f"{self.loc.file}:{self.loc.line}:{self.loc.col}: error: {self.message}"
         text = self._source_line if self._source_line is not None else self.loc.source_line()
         if text is None:

@@ -7,6 +7,7 @@ from typing import Any
 from .errors import CompileError, UnsupportedError
 from .exprs import Val
 from .typesys import (
+    CURRENT_LOC,
     BitT,
     BoolT,
     EnumT,
@@ -76,7 +77,9 @@ class Instances:
                 fields.append([fname, w, isinstance(ft, BitT) and ft.signed])
                 total += w
                 continue
-            raise UnsupportedError(f"field {fname} of type {type_name(ft)} in header {t.name}")
+            raise UnsupportedError(
+                f"field {fname} of type {type_name(ft)} in header {t.name}", CURRENT_LOC.get()
+            )
         if metadata and total % 8:
             fields.append(["_padding", 8 - total % 8, False])
         j: Json = {"name": name, "id": len(self.header_types), "fields": fields}
@@ -142,12 +145,12 @@ class Instances:
 
     def scalar(self, name: str, t: Type) -> Val:
         if name in self._scalar_names:
-            raise CompileError(f"internal: duplicate scalar {name}")
+            raise CompileError(f"internal: duplicate scalar {name}", CURRENT_LOC.get())
         self._scalar_names.add(name)
         if isinstance(t, BoolT):
             self.scalars.append([name, 1, False])
         elif isinstance(t, VarbitT):
-            raise UnsupportedError(f"varbit variable {name}")
+            raise UnsupportedError(f"varbit variable {name}", CURRENT_LOC.get())
         else:
             self.scalars.append([name, width_of(t), isinstance(t, BitT) and t.signed])
         return Val({"type": "field", "value": ["scalars", name]}, t, "field")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import ast as A
+from .diagnostics import warn
 from .errors import CompileError, UnsupportedError
 from .exprs import Scope, Val, as_bool, param_json
 from .externs import algo_name, flatten_fields
@@ -415,6 +416,13 @@ def _keyset(low: Any, it: A.Expr, w: int, signed: bool, scope: Scope) -> list[Ke
         lo, hi = _c(low, it.lo, w, scope), _c(low, it.hi, w, scope)
         if signed:
             lo, hi = signed_value(lo, w), signed_value(hi, w)
+        if hi < lo:  # p4c's ReplaceSelectRange: a warning, and the case matches nothing
+            warn(
+                "invalid",
+                f"{it.lo.frag}-{it.hi.frag}: Range with end less than start is treated as "
+                "an empty range",
+                it.loc,
+            )
         return range_to_masks(lo, hi, w, signed)
     return [KeyMatch.exactly(_c(low, it, w, scope), w)]
 

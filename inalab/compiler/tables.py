@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import ast as A
+from .diagnostics import warn
 from .errors import CompileError, UnsupportedError
 from .exprs import Scope, Val, hex_value
 from .externs import instantiate
@@ -158,6 +159,13 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
         cv = scope.lookup(cprop.value.name)
         if cv is None or low.objs.info.get(cv.name, {}).get("kind") != "direct_counter":
             raise CompileError("counters must name a direct_counter", cprop.loc)
+        first = low.objs.info[cv.name].get("table")
+        if first is not None and first != fq:
+            # p4c's bmv2 backend (ControlConverter::convertTable)
+            raise CompileError(
+                f"Direct counters cannot be attached to multiple tables {first} and {fq}",
+                cprop.loc,
+            )
         direct_counter = cv.name
         low.objs.counter_arrays.append(
             {"name": cv.name, "id": len(low.objs.counter_arrays), "is_direct": True, "binding": fq}
@@ -169,6 +177,14 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
         mv = scope.lookup(mprop.value.name)
         if mv is None or low.objs.info.get(mv.name, {}).get("kind") != "direct_meter":
             raise CompileError("meters must name a direct_meter", mprop.loc)
+        first = low.objs.info[mv.name].get("table")
+        if first is not None and first != fq:
+            # p4c's bmv2 backend (DirectMeterMap::setTable)
+            raise CompileError(
+                f"{mprop.value.name}: Direct meters cannot be attached to multiple tables "
+                f"{fq} and {first}",
+                mprop.loc,
+            )
         direct_meter = mv.name
         low.objs.info[mv.name]["table"] = fq
     timeout = d.prop("support_timeout")
@@ -197,6 +213,15 @@ def lower_table(low: Any, tv: Val, scope: Scope, pl: Json) -> Json:
     }
     if profile is not None:
         t["action_profile"] = profile
+        # p4c's bmv2 backend (ControlConverter::convertTable): a table with an action profile
+        # or selector gets no default entry; the default_action (p4c's frontend gives every
+        # table one, NoAction when the program has none) is ignored with a warning.
+        del t["default_entry"]
+        warn(
+            "unsupported",
+            f"Target does not support default_action for {fq} (due to action profiles)",
+            d.loc,
+        )
     if d.entries is not None:
         t["entries"] = _entries(low, d, key_info, scope, action_names, local_ids)
     low.table_count += 1

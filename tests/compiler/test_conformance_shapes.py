@@ -34,7 +34,9 @@ SECTIONS = {
     "pipelines": lambda j: j["pipelines"],
     "tables": lambda j: [t for p in j["pipelines"] for t in p["tables"]],
     "table_keys": lambda j: [k for p in j["pipelines"] for t in p["tables"] for k in t["key"]],
-    "default_entry": lambda j: [t["default_entry"] for p in j["pipelines"] for t in p["tables"]],
+    "default_entry": lambda j: [
+        t["default_entry"] for p in j["pipelines"] for t in p["tables"] if "default_entry" in t
+    ],
     "conditionals": lambda j: [c for p in j["pipelines"] for c in p["conditionals"]],
     "checksums": lambda j: j["checksums"],
     "calculations": lambda j: j["calculations"],
@@ -105,6 +107,11 @@ def test_same_shapes_as_p4c(path: Path, reference: dict[str, Any]) -> None:
     for name, get in SECTIONS.items():
         for obj in get(j):
             shape = frozenset(obj) - OPTIONAL.get(name, set())
+            if name == "tables" and "action_profile" in obj:
+                # p4c emits no default_entry for a table with an action profile/selector
+                # (ControlConverter::convertTable); the conformance set has no such table
+                assert "default_entry" not in obj
+                shape |= {"default_entry"}
             assert shape in reference["keys"][name], (name, sorted(shape))
     prims: set[str] = set()
     exprs: set[str] = set()
