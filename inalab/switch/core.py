@@ -38,7 +38,7 @@ from inalab.switch.datapath import run_egress, run_ingress
 from inalab.switch.errors import PacketError, ParserError
 from inalab.switch.hashes import CUSTOM_CRC_DEFAULTS, CrcConfig, custom_crc_key
 from inalab.switch.loader import Program, set_trace
-from inalab.switch.packet import Packet
+from inalab.switch.packet import AssertionFailed, Packet
 from inalab.switch.pre import Replication
 from inalab.switch.stateful import check_rates
 from inalab.switch.tables import Table
@@ -48,8 +48,6 @@ _monotonic = time.monotonic
 log = logging.getLogger("inalab.switch")
 trace = logging.getLogger("inalab.switch.trace")
 
-# the message of the PacketError a failing assert/assume raises (packet.py)
-_ASSERT_FAILED = re.compile(r"(assert|assume) failed \((.*)\)")
 _PATH_STEP = re.compile(r"([A-Za-z_]+)(?:\[(\d+)\])?")
 
 # outbox kinds other than a port number
@@ -674,11 +672,10 @@ class Switch:
         return on
 
     def _error(self, p: Packet, exc: PacketError | ParserError) -> None:
-        m = _ASSERT_FAILED.fullmatch(str(exc))
-        if m is None:
+        if not isinstance(exc, AssertionFailed):
             log.warning("packet %d dropped: %s", p.pid, exc)
             return
-        what, path = m.group(1), m.group(2)
+        what, path = exc.what, exc.path
         where = self._source_location(path)
         with self._lock:
             self.assert_failures[where] = self.assert_failures.get(where, 0) + 1

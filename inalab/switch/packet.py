@@ -14,6 +14,17 @@ from inalab.switch.program import Layout
 log = logging.getLogger("inalab.switch.trace")
 
 
+class AssertionFailed(PacketError):
+    """A P4 ``assert``/``assume`` whose condition was false (the packet is dropped;
+    bmv2 would abort). ``what`` is "assert" or "assume", ``path`` the JSON path of
+    the primitive (``actions[3].primitives[0]``), which names its source location."""
+
+    def __init__(self, what: str, path: str) -> None:
+        super().__init__(f"{what} failed ({path})")
+        self.what = what
+        self.path = path
+
+
 class Packet:
     """One packet instance in the pipeline (bmv2's Packet + PHV).
 
@@ -165,7 +176,7 @@ def make_runtime(lay: Layout) -> dict[str, Any]:
         log.info("[%d.%d] log_msg: %s", p.pid, p.copy, out)
 
     def assert_fail(p: Packet, what: str, where: str) -> None:
-        raise PacketError(f"{what} failed ({where})")
+        raise AssertionFailed(what, where)
 
     def rand(lo: int, hi: int) -> int:
         return random.randint(lo, hi) if hi >= lo else lo

@@ -8,6 +8,8 @@ import logging
 import pytest
 
 from inalab.switch.core import Switch
+from inalab.switch.errors import PacketError
+from inalab.switch.packet import AssertionFailed, Packet
 
 from .assert_program import assert_program
 
@@ -51,3 +53,19 @@ def test_assert_counters_start_empty_and_survive_a_new_program() -> None:
     sw.receive(0, bytes(4))
     sw.load_program(assert_program())
     assert sum(sw.assert_failures.values()) == 1  # counters of the process, as drops
+
+
+def test_only_an_assertion_failure_counts_as_one(caplog: pytest.LogCaptureFixture) -> None:
+    """A fault is recognised by its class (AssertionFailed), not by its text."""
+    sw = Switch()
+    sw.load_program(assert_program())
+    p = Packet([], [], [], b"", 7)
+    with caplog.at_level(logging.WARNING, logger="inalab.switch"):
+        sw._error(p, PacketError("assert failed (actions[0].primitives[0])"))
+        assert sw.assert_failures == {}
+        failure = AssertionFailed("assume", "actions[0].primitives[1]")
+        assert isinstance(failure, PacketError)
+        assert str(failure) == "assume failed (actions[0].primitives[1])"
+        sw._error(p, failure)
+    assert sw.assert_failures == {"actions[0].primitives[1]": 1}
+    assert [r.levelno for r in caplog.records] == [logging.WARNING, logging.ERROR]
