@@ -7,7 +7,6 @@ the controller talks gRPC to the servers exactly as to switch processes."""
 from __future__ import annotations
 
 import functools
-import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -75,27 +74,12 @@ class Lab:
     def __post_init__(self) -> None:
         self._ps_lock = threading.Lock()
         self._switches = {s.name for s in self.topo.switches}
-        # switch-to-switch frames go through a wire thread: a switch transmits while
-        # holding its own lock, so delivering straight into the peer (which may be
-        # transmitting back) would deadlock the two
-        self._wire: queue.Queue[tuple[str, int, bytes] | None] = queue.Queue()
-        self._wire_thread = threading.Thread(target=self._carry, name="lab-wire", daemon=True)
-        self._wire_thread.start()
-
-    def _carry(self) -> None:
-        while (item := self._wire.get()) is not None:
-            node, port, data = item
-            proc = self.procs.get(node)
-            if proc is not None:
-                proc.switch.receive(port, data)
 
     @property
     def addresses(self) -> dict[str, str]:
         return {n: p.address for n, p in self.procs.items()}
 
     def stop(self) -> None:
-        self._wire.put(None)
-        self._wire_thread.join(5)
         for p in self.procs.values():
             p.stop()
 
@@ -114,7 +98,11 @@ class Lab:
         if peer is None:
             return
         if peer.node in self._switches:
-            self._wire.put((peer.node, peer.peer_port, data))
+            # straight into the peer: a core calls its transmit handler with its lock
+            # released, and chained cores deliver without deadlock (Switch._deliver)
+            proc = self.procs.get(peer.node)
+            if proc is not None:
+                proc.switch.receive(peer.peer_port, data)
             return
         host = self.topo.host(peer.node)
         if host.role == "ps":
