@@ -6,6 +6,8 @@ data tuple. Primitives are those of bmv2's core and simple_switch.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from inalab.switch.codegen import Source
@@ -24,6 +26,46 @@ ARITY = {
     "clone_egress_pkt_to_egress": 2, "resubmit": 1, "recirculate": 1, "truncate": 1,
     "log_msg": 2, "assert": 1, "assume": 1, "_jump": 1, "_jump_if_zero": 2,
 }  # fmt: skip
+
+
+_FIELD = re.compile(r"\bF\[(\d+)\]")
+# what a run's expressions may contain: static fields, validity bits, action data,
+# constants, operators and the pure helpers (no call that reads the packet)
+_PURE = re.compile(
+    r"(?:\s+|F\[\d+\]|V\[\d+\]|d\[\d+\]|\d+|[-+*&|^~<>=!(),]|"
+    r"\b(?:bool|not|and|or|if|else|True|False|_sx|_tc|_usat|_ssat)\b)*"
+)
+
+
+def _pure(text: str) -> bool:
+    return _PURE.fullmatch(text) is not None
+
+
+def _slot_list(text: str) -> list[int]:
+    return [int(m[1]) for m in _FIELD.finditer(text)]
+
+
+def _slots(text: str) -> set[int]:
+    return set(_slot_list(text))
+
+
+@dataclass(frozen=True)
+class RunOp:
+    """One primitive of a register run: ``set`` a field slot to ``value``, ``read``
+    register ``reg`` at ``index`` into ``slot``, or ``write`` ``value`` into it."""
+
+    kind: str
+    slot: int
+    value: str
+    reg: str
+    size: int
+    index: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("set", "read", "write"):
+            raise ValueError(f"unknown register-run step '{self.kind}'")
+        if (self.kind == "write") != (self.slot < 0):
+            raise ValueError("a write has no target slot, a set or read has one")
 
 
 class Names:
@@ -149,9 +191,129 @@ class ActionCompiler:
             src.add("    return")
             src.dedent()
         else:
-            for i, pr in enumerate(prims):
-                self.primitive(src, pr, f"{path}.primitives[{i}]", pc=None)
+            i = 0
+            while i < len(prims):
+                run = self._register_run(prims, i, path)
+                if run:
+                    self._emit_run(src, run, prims, i, path)
+                    i += len(run)
+                    continue
+                self.primitive(src, prims[i], f"{path}.primitives[{i}]", pc=None)
+                i += 1
         src.add("return")
+        src.dedent()
+
+    # ------------------------------------------------- runs of register primitives
+    # p4c writes a per-lane register update (a loop body, unrolled by macros) as K
+    # groups of register_read / assign / register_write primitives on one index.
+    # Such a run is generated once more as a fast path: the index evaluated and its
+    # bounds checked once (every register of the run is indexed the same way), the
+    # fields the run writes or reads repeatedly kept in locals and stored back once
+    # at its end. An index out of range takes the primitive-by-primitive code.
+
+    def _run_op(self, pr: Any, path: str) -> RunOp | None:
+        """A primitive as a step of a register run, or None if it cannot be one."""
+        if not isinstance(pr, dict):
+            return None
+        op, params = pr.get("op"), pr.get("parameters")
+        if not isinstance(params, list) or op not in ARITY or len(params) != ARITY[op]:
+            return None
+        try:
+            if op == "assign":
+                _tgt, w, slot = self.lvalue(params[0], path)
+                val = self.ex.operand(params[1], path)
+                if slot is None or w == 0 or not _pure(val):
+                    return None
+                if self._width_of(params[1], path) > w:
+                    val = masked(val, w)
+                return RunOp("set", slot, val, "", 0, "")
+            if op == "register_read":
+                _tgt, w, slot = self.lvalue(params[0], path)
+                rg, rw = self._reg(params[1], path)
+                idx = self.ex.operand(params[2], path)
+                if slot is None or w == 0 or not _pure(idx):
+                    return None
+                val = f"{rg}[_i]" if 0 < rw <= w else f"({rg}[_i] & {(1 << w) - 1})"
+                size = self.names.register_sizes[params[1]["value"]]
+                return RunOp("read", slot, val, rg, size, idx)
+            if op == "register_write":
+                rg, rw = self._reg(params[0], path)
+                idx = self.ex.operand(params[1], path)
+                val = self.ex.operand(params[2], path)
+                if not (_pure(idx) and _pure(val)):
+                    return None
+                if self._width_of(params[2], path) > rw:
+                    val = masked(val, rw)
+                size = self.names.register_sizes[params[0]["value"]]
+                return RunOp("write", -1, val, rg, size, idx)
+        except (JsonError, KeyError, TypeError, IndexError, AttributeError):
+            return None  # the primitive-by-primitive code reports it
+        return None
+
+    def _register_run(self, prims: list[Any], start: int, path: str) -> list[RunOp]:
+        """The longest run from ``start`` of register primitives on one index (and
+        field assignments between them) worth a fast path; empty if none."""
+        run: list[RunOp] = []
+        index = None
+        written: set[int] = set()
+        for k in range(start, len(prims)):
+            op = self._run_op(prims[k], f"{path}.primitives[{k}]")
+            if op is None:
+                break
+            if op.kind != "set":
+                if index is None:
+                    index = op.index
+                if op.index != index or _slots(index) & written:
+                    break
+            if op.slot >= 0:
+                written.add(op.slot)
+                if index is not None and op.slot in _slots(index):
+                    run.append(op)  # the run ends after it changes its index
+                    break
+            run.append(op)
+        while run and run[-1].kind == "set":
+            run.pop()  # trailing assignments gain nothing here
+        if sum(op.kind != "set" for op in run) < 2:
+            return []
+        return run
+
+    def _emit_run(
+        self, src: Source, run: list[RunOp], prims: list[Any], start: int, path: str
+    ) -> None:
+        index = next(op.index for op in run if op.kind != "set")
+        size = min(op.size for op in run if op.kind != "set")
+        # a field read twice before the run writes it is loaded into a local first;
+        # from its first write on, a field lives in a local until the store at the end
+        early_reads: dict[int, int] = {}
+        written: list[int] = []
+        for op in run:
+            for s in _slot_list(op.value):
+                if s not in written:
+                    early_reads[s] = early_reads.get(s, 0) + 1
+            if op.slot >= 0 and op.slot not in written:
+                written.append(op.slot)
+        local = {s for s, n in early_reads.items() if n > 1}
+
+        def sub(text: str) -> str:
+            return _FIELD.sub(lambda m: f"f{m[1]}" if int(m[1]) in local else m[0], text)
+
+        src.add(f"_i = {index}")
+        src.add(f"if 0 <= _i < {size}:")
+        src.indent()
+        for s in sorted(local):
+            src.add(f"f{s} = F[{s}]")
+        for op in run:
+            if op.kind == "write":
+                src.add(f"{op.reg}[_i] = {sub(op.value)}")
+            else:
+                src.add(f"f{op.slot} = {sub(op.value)}")
+                local.add(op.slot)
+        src.add("; ".join(f"F[{s}] = f{s}" for s in written) if written else "pass")
+        src.dedent()
+        src.add("else:")
+        src.indent()
+        for k in range(start, start + len(run)):
+            self.primitive(src, prims[k], f"{path}.primitives[{k}]", pc=None)
         src.dedent()
 
     def primitive(self, src: Source, pr: dict[str, Any], path: str, pc: int | None) -> None:
