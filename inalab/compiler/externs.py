@@ -5,9 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from . import ast as A
+from .diagnostics import warn
 from .errors import CompileError, UnsupportedError
 from .exprs import Scope, Val, as_bool, hexstr, param_json
-from .typesys import BitT, BoolT, ExternT, StructLikeT, width_of
+from .typesys import (
+    BitT,
+    BoolT,
+    Env,
+    ExternT,
+    IntT,
+    StructLikeT,
+    Type,
+    TypeParamT,
+    type_name,
+    width_of,
+)
 
 Json = dict[str, Any]
 
@@ -71,6 +83,45 @@ def flatten_fields(v: Val, e: A.Node) -> list[Val]:
             Val({"type": "field", "value": [v.name, f]}, ft, "field") for f, ft in v.type.fields
         ]
     return [v]
+
+
+def check_call(
+    env: Env,
+    m: A.Method,
+    args: list[Val],
+    c: A.Call,
+    what: str,
+    bound: dict[str, Type] | None = None,
+    tparams: tuple[str, ...] = (),
+) -> None:
+    """Arguments against an extern method's / function's declaration, as p4c's type
+    checker does for the bit<W>/bool parameters: the same type, or an integer literal for
+    an ``in`` (or directionless) parameter (an implicit cast); ``bound`` gives the extern
+    instance's type arguments (``register<bit<8>>``: T = bit<8>). Parameters whose type
+    is a type variable left open (``random<T>``, ``hash<O, T, D, M>``) are not checked."""
+    names = frozenset((*tparams, *m.type_params))
+    for p, a, e in zip(m.params, args, c.args, strict=False):
+        want = env.resolve(p.type, names)
+        if isinstance(want, TypeParamT):
+            want = (bound or {}).get(want.name, want)
+        if not isinstance(want, (BitT, BoolT)) or a.type == want:
+            continue
+        if isinstance(a.type, IntT) and p.direction in ("", "in"):
+            continue
+        raise CompileError(
+            f"{what}: Type of argument '{e.frag}' ({type_name(a.type)}) does not match type "
+            f"of parameter '{p.name}' ({type_name(want)})",
+            e.loc,
+        )
+
+
+def deprecated(d: A.Decl, c: A.Call, name: str) -> None:
+    """p4c's warning for a call of a declaration annotated ``@deprecated("...")``."""
+    a = d.annotation("deprecated")
+    if a is None:
+        return
+    why = " ".join(str(x.value) for x in a.args if isinstance(x, A.StrLit))
+    warn("deprecated", f"{name}: Using deprecated feature {name}. {why}".rstrip(), c.func.loc)
 
 
 def instantiate(

@@ -119,27 +119,36 @@ def preprocess(
     line_map: list[tuple[str, int]] = []
     cur: tuple[str, int] | None = None
     buf = ""
-    line_cache: dict[str, list[int]] = {}
+    line_cache: dict[str, tuple[str, list[int]]] = {}
 
     by_abs = {os.path.abspath(k): v for k, v in pp.sources.items()}
 
     def column(tok: Any) -> int | None:
         src = pp.sources.get(tok.source)
         if src is None:
+            # pcpp opens included files lazily, while tokens are pulled: refresh the map
+            by_abs.update((os.path.abspath(k), v) for k, v in pp.sources.items())
             src = by_abs.get(os.path.abspath(str(tok.source)))
             if src is not None:
                 pp.sources[tok.source] = src
         if src is None:
             return None
-        starts = line_cache.get(tok.source)
-        if starts is None:
+        # pcpp lexes its own copy of the text, each line stripped of trailing whitespace
+        # (group_lines): token positions index that copy, not the file
+        seen = line_cache.get(tok.source)
+        if seen is None:
+            lexed = "\n".join(x.rstrip() for x in src.splitlines())
             starts = [0]
-            starts.extend(i + 1 for i, ch in enumerate(src) if ch == "\n")
-            line_cache[tok.source] = starts
+            starts.extend(i + 1 for i, ch in enumerate(lexed) if ch == "\n")
+            seen = line_cache[tok.source] = (lexed, starts)
+        lexed, starts = seen
         if not 1 <= tok.lineno <= len(starts):
             return None
         col = tok.lexpos - starts[tok.lineno - 1]
-        if col < 0 or src[tok.lexpos : tok.lexpos + len(tok.value)] != tok.value:
+        end = starts[tok.lineno] if tok.lineno < len(starts) else len(lexed) + 1
+        if col < 0 or tok.lexpos >= end:  # a macro's token: position of its definition
+            return None
+        if lexed[tok.lexpos : tok.lexpos + len(tok.value)] != tok.value:
             return None
         return col
 

@@ -9,7 +9,7 @@ from typing import Any
 from . import ast as A
 from .errors import CompileError, UnsupportedError
 from .exprs import Scope, Val, as_bool, expr, hexstr, param_json
-from .externs import extern_function, method_call
+from .externs import check_call, deprecated, extern_function, method_call
 from .state import LoweringState
 from .typesys import CURRENT_LOC, BitT, BoolT, ExternT, StructLikeT, Type, VarbitT, VoidT, width_of
 
@@ -192,6 +192,18 @@ class StatementLowering(LoweringState):
                     return Val({"type": "lookahead"}, t, "struct", members=members)
                 return Val({"type": "lookahead", "value": [0, width_of(t)]}, t, "field")
             if m == "read" and isinstance(obj.type, ExternT) and obj.type.name == "register":
+                decl = self.env.externs.get("register")
+                if decl is not None and not any(
+                    md.name == "read"
+                    and len(md.params) == 1
+                    and not (isinstance(md.ret, A.BaseTypeRef) and md.ret.kind == "void")
+                    for md in decl.methods
+                ):  # v1model's register has only read(out T result, in I index)
+                    raise CompileError(
+                        f"{e.func.frag}: register.read returns no value; "
+                        "use read(out T result, in index)",
+                        e.loc,
+                    )
                 t = obj.type.args[0]
                 tmp = self.inst.scalar(self.inst.fresh("tmp"), t)
                 idx = self.ex.lower(e.args[0], scope, BitT(32))
@@ -419,6 +431,13 @@ class StatementLowering(LoweringState):
                         f"{f.name} takes {allowed} arguments, not {len(c.args)}", c.loc
                     )
                 args = [self.ex.lower(a, scope) for a in c.args]
+                fd = next(
+                    d
+                    for d in self.env.extern_func_overloads[f.name]
+                    if len(d.method.params) == len(c.args)
+                )
+                check_call(self.env, fd.method, args, c, f.name)
+                deprecated(fd, c, f.name)
                 if f.name in (
                     "verify_checksum",
                     "update_checksum",
@@ -481,6 +500,12 @@ class StatementLowering(LoweringState):
                             c.loc,
                         )
                 args = [self.ex.lower(a, scope) for a in c.args]
+                if decl is not None:
+                    md = next(
+                        md for md in decl.methods if md.name == m and len(md.params) == len(args)
+                    )
+                    bound = dict(zip(decl.type_params, obj.type.args, strict=False))
+                    check_call(self.env, md, args, c, f"{f.frag}", bound, decl.type_params)
                 prim = method_call(self.objs, obj, m, args, c, scope)
                 if prim is not None:
                     self._emit(prim, s)

@@ -157,6 +157,7 @@ class Env:
         self.actions: dict[str, A.ActionDecl] = {}
         self.extern_funcs: dict[str, A.ExternFuncDecl] = {}
         self.extern_func_arities: dict[str, set[int]] = {}
+        self.extern_func_overloads: dict[str, list[A.ExternFuncDecl]] = {}
         self.externs: dict[str, A.ExternDecl] = {}
         self.parsers: dict[str, A.ParserDecl] = {}
         self.controls: dict[str, A.ControlDecl] = {}
@@ -175,6 +176,7 @@ class Env:
         if isinstance(d, A.ExternFuncDecl):
             self.extern_funcs.setdefault(d.name, d)
             self.extern_func_arities.setdefault(d.name, set()).add(len(d.method.params))
+            self.extern_func_overloads.setdefault(d.name, []).append(d)
             return
         self.decls[d.name] = d
         if isinstance(d, A.ConstDecl):
@@ -246,6 +248,14 @@ class Env:
                 return self.types[t.name]
             d = self.decls.get(t.name)
             if isinstance(d, A.ExternDecl):
+                if t.args and len(t.args) != len(d.type_params):
+                    # p4c's type inference; v1model's register<T> / register<T, I> and
+                    # counter / counter<I> depend on V1MODEL_VERSION
+                    raise CompileError(
+                        f"{t.name}: Type {t.name} has {len(d.type_params)} type parameter(s), "
+                        f"but it is specialized with {len(t.args)}",
+                        t.loc,
+                    )
                 return ExternT(t.name, tuple(self.resolve(a, tparams) for a in t.args))
             if isinstance(d, (A.ParserDecl, A.ControlDecl, A.TypeDeclProto)):
                 return ExternT(t.name)
