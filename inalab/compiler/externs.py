@@ -167,7 +167,13 @@ def instantiate(
         objs.register_arrays.append(
             {"name": fq, "id": len(objs.register_arrays), "size": const_arg(0), "bitwidth": w}
         )
-        objs.info[fq] = {"kind": "register", "size": const_arg(0), "width": w, "decl": d}
+        objs.info[fq] = {
+            "kind": "register",
+            "size": const_arg(0),
+            "width": w,
+            "type": t.args[0],
+            "decl": d,
+        }
     elif kind == "action_profile":
         objs.info[fq] = {"kind": "action_profile", "size": const_arg(0), "decl": d}
     elif kind == "action_selector":

@@ -6,6 +6,7 @@ from typing import Any
 
 from p4.config.v1 import p4info_pb2
 
+from .typespec import type_spec
 from .typesys import StructLikeT, width_of
 
 # P4Ids.Prefix values (p4runtime p4info.proto)
@@ -232,19 +233,14 @@ def build_p4info(low: Any) -> p4info_pb2.P4Info:
         elif k == "register":
             r = info.registers.add()
             r.preamble.id, r.preamble.name, r.preamble.alias = obj_id[n], n, al[n]
-            r.type_spec.bitstring.bit.bitwidth = o["width"]
+            type_spec(r.type_spec, o["type"], info, low.env.errors)
             r.size = o["size"]
         elif k == "digest":
             d = info.digests.add()
             d.preamble.id, d.preamble.name, d.preamble.alias = obj_id[n], n, al[n]
             t = o["type"]
             if isinstance(t, StructLikeT):
-                d.type_spec.struct.name = t.name
-                st = info.type_info.structs[t.name]
-                for fname, ft in t.fields:
-                    m2 = st.members.add()
-                    m2.name = fname
-                    m2.type_spec.bitstring.bit.bitwidth = width_of(ft)
+                type_spec(d.type_spec, t, info, low.env.errors)
     for vs in low.vset_info:
         v = info.value_sets.add()
         v.preamble.id = ids.id_for(VALUE_SET, vs["name"])
