@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from inalab.switch.tables import Table
+
 
 class Source:
     """Lines of Python with indentation."""
@@ -52,11 +54,18 @@ MAX_DEPTH = 40  # indentation levels before a node becomes its own function
 
 @dataclass(frozen=True)
 class FlowCond:
-    """A conditional: Python expression ``test`` over ``F``/``V``, two successors."""
+    """A two-way node: ``lines``, then the Python expression ``test`` (over ``F``,
+    ``V`` and what ``lines`` bound) picks a branch, which runs its ``true_lines`` or
+    ``false_lines`` and goes on to its successor. A conditional is only a test; a
+    table applied for ``hit``/``miss`` looks up its entry in ``lines``."""
 
     test: str
     true_next: str | None
     false_next: str | None
+    lines: tuple[str, ...] = ()
+    true_lines: tuple[str, ...] = ()
+    false_lines: tuple[str, ...] = ()
+    may_exit: bool = False  # the branch lines may run an action that exits
 
     def __post_init__(self) -> None:
         if not self.test:
@@ -123,14 +132,20 @@ def gen_flow(src: Source, prefix: str, init: str, nodes: dict[str, FlowNode]) ->
             return
         node = nodes[n]
         if isinstance(node, FlowCond):
-            src.add(f"if {node.test}:")
-            src.indent()
-            emit(node.true_next, depth + 1)
-            src.dedent()
-            src.add("else:")
-            src.indent()
-            emit(node.false_next, depth + 1)
-            src.dedent()
+            for line in node.lines:
+                src.add(line)
+            for head, lines, nxt in (
+                (f"if {node.test}:", node.true_lines, node.true_next),
+                ("else:", node.false_lines, node.false_next),
+            ):
+                src.add(head)
+                src.indent()
+                for line in lines:
+                    src.add(line)
+                if node.may_exit and lines:
+                    src.add("if p.exit: return None")
+                emit(nxt, depth + 1)
+                src.dedent()
             return
         for line in node.lines:
             src.add(line)
@@ -153,3 +168,58 @@ def gen_flow(src: Source, prefix: str, init: str, nodes: dict[str, FlowNode]) ->
         emit(n, 0)
         src.dedent()
     return funcs
+
+
+def flow_table(
+    t: dict[str, Any], table: Table, tid: str, key: str, may_exit: bool, ns: dict[str, Any]
+) -> FlowNode:
+    """Table ``t`` (its JSON; ``key`` its Python key expression) as a fused node. Its
+    per-node function must be ``TN_<tid>`` in ``ns``; the node's globals go there too.
+
+    A keyless table runs its default action (a const one called directly) unless an
+    entry with the empty key was added; a simple table without meter or ageing whose
+    successor depends only on hit/miss looks its entry up inline (counting the hit
+    as the per-node function does); any other table runs its per-node function."""
+    nt = t.get("next_tables", {}) or {}
+    if "__HIT__" in nt or "__MISS__" in nt:
+        hit, miss = nt.get("__HIT__"), nt.get("__MISS__")
+        possible = {hit, miss}
+        static = True
+    else:
+        possible = {*nt.values(), t.get("base_default_next")}
+        hit = miss = next(iter(possible))
+        static = len(possible) == 1
+    ns[f"TBL_{tid}"] = table
+    if table.default_const and table.default_fn is not None:
+        ns[f"DEF_{tid}"] = table.default_fn
+        ns[f"DD_{tid}"] = table.default_data
+        miss_lines: tuple[str, ...] = (f"DEF_{tid}(p, DD_{tid})",)
+    else:
+        miss_lines = (
+            f"_f = TBL_{tid}.default_fn",
+            f"if _f is not None: _f(p, TBL_{tid}.default_data)",
+        )
+    if static and not table.keys and table.mode == "exact":
+        guard = f"if TBL_{tid}.exact: return TN_{tid}(p)"  # per-node functions from here
+        return FlowStep((guard, *miss_lines), miss, may_exit=may_exit)
+    if (
+        static
+        and table.keys
+        and table.kind == "simple"  # an entry holds its action (no profile member)
+        and table.direct_meter is None
+        and not table.support_timeout
+    ):
+        look = f"TBL_{tid}.exact.get" if table.mode == "exact" else f"TBL_{tid}.lookup"
+        return FlowCond(
+            "_e is not None",
+            hit,
+            miss,
+            lines=(f"_e = {look}({key})",),
+            true_lines=("_e.packets += 1; _e.bytes_ += p.in_len", "_e.fn(p, _e.data)"),
+            false_lines=miss_lines,
+            may_exit=may_exit,
+        )
+    if len(possible) == 1:
+        return FlowStep((f"TN_{tid}(p)",), possible.pop(), may_exit=may_exit)
+    succ = tuple(sorted(x for x in possible if x is not None))
+    return FlowStep((f"_n = TN_{tid}(p)",), None, True, may_exit, succ)

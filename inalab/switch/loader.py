@@ -15,7 +15,14 @@ from typing import Any
 from inalab.switch.action_profiles import ActionProfile
 from inalab.switch.actions import ActionCompiler, Names
 from inalab.switch.calculations import gen_calculation, gen_field_bits
-from inalab.switch.codegen import FlowCond, FlowNode, FlowStep, Source, compile_functions, gen_flow
+from inalab.switch.codegen import (
+    FlowCond,
+    FlowNode,
+    Source,
+    compile_functions,
+    flow_table,
+    gen_flow,
+)
 from inalab.switch.control import GroupRef, MemberRef
 from inalab.switch.deparser import compile_deparser
 from inalab.switch.errors import WHERE, JsonError, at_path
@@ -126,6 +133,7 @@ class Program:
         action_fns: dict[int, tuple[str, str, tuple[int, ...]]] = {}
         self.exit_actions: set[int] = set()
         self.cond_tests: dict[str, str] = {}  # conditional name -> Python test
+        self.key_exprs: dict[str, str] = {}  # table name -> Python key expression
         for i, a in enumerate(at(j, "actions", "")):
             p = f"actions[{i}]"
             aid = at(a, "id", p)
@@ -186,9 +194,11 @@ class Program:
                 src.add("    F = p.F; V = p.V")
                 kinds = {k.get("match_type") for k in t.get("key", [])}
                 if len(parts) == 1 and not kinds & {"ternary", "range", "optional"}:
-                    src.add(f"    return {parts[0]}")  # single-key exact/LPM: a bare int
+                    key = parts[0]  # single-key exact/LPM: a bare int
                 else:
-                    src.add(f"    return ({''.join(x + ', ' for x in parts)})")
+                    key = f"({''.join(x + ', ' for x in parts)})"
+                self.key_exprs[at(t, "name", tp)] = key
+                src.add(f"    return {key}")
         for ci, cs in enumerate(j.get("checksums", []) or []):
             cp = at_path(f"checksums[{ci}]")
             cond = cs.get("if_cond")
@@ -458,8 +468,14 @@ class Program:
                 flow[c["name"]] = FlowCond(
                     self.cond_tests[c["name"]], c.get("true_next"), c.get("false_next")
                 )
+        exit_fns = {a.fn for a in self.actions_by_id.values() if a.id in self.exit_actions}
         for name, t, table, pi, ti in pending:
-            flow[name] = self._flow_table(name, t, table, f"{pi}_{ti}", table_nodes, ns)
+            tid = f"{pi}_{ti}"
+            ns[f"TN_{tid}"] = table_nodes[name]
+            exits = table.default_fn in exit_fns or any(
+                a.id in self.exit_actions for a in table.actions.values()
+            )
+            flow[name] = flow_table(t, table, tid, self.key_exprs.get(name, "()"), exits, ns)
         src = Source()
         fused: dict[str, str | None] = {}
         fmaps: dict[str, dict[str, str]] = {}  # prefix -> node name -> fused function
@@ -478,49 +494,6 @@ class Program:
             # the per-node function a dynamic step returned -> the fused one
             ns[f"FMAP_{prefix}"] = {resolved[n]: ns[f] for n, f in fmap.items()}
         return {k: ns[v] if v is not None else None for k, v in fused.items()}
-
-    def _flow_table(
-        self,
-        name: str,
-        t: Json,
-        table: Table,
-        tid: str,
-        table_nodes: dict[str, Node],
-        ns: dict[str, Any],
-    ) -> FlowStep:
-        """A table as a fused step: a keyless table whose default action is const runs
-        that action directly (unless an entry with the empty key was added); any other
-        table runs its per-node function."""
-        nt = t.get("next_tables", {}) or {}
-        base = t.get("base_default_next")
-        if "__HIT__" in nt or "__MISS__" in nt:
-            miss, hit = nt.get("__MISS__"), nt.get("__HIT__")
-            possible = {hit, miss}
-        else:
-            miss = nt.get(table.default_name, base)
-            possible = {*nt.values(), base}
-        ns[f"TN_{tid}"] = table_nodes[name]
-        may_exit = any(a.id in self.exit_actions for a in table.actions.values())
-        keyless = not table.keys and table.mode == "exact"
-        if keyless and table.default_const and table.default_fn is not None:
-            ns[f"TBL_{tid}"] = table
-            ns[f"DEF_{tid}"] = table.default_fn
-            ns[f"DD_{tid}"] = table.default_data
-            default_id = next(
-                (a.id for a in self.actions_by_id.values() if a.fn is table.default_fn), -1
-            )
-            return FlowStep(
-                (
-                    f"if TBL_{tid}.exact: return TN_{tid}(p)",  # per-node functions from here
-                    f"DEF_{tid}(p, DD_{tid})",
-                ),
-                miss,
-                may_exit=default_id in self.exit_actions,
-            )
-        if len(possible) == 1:
-            return FlowStep((f"TN_{tid}(p)",), possible.pop(), may_exit=may_exit)
-        succ = tuple(sorted(x for x in possible if x is not None))
-        return FlowStep((f"_n = TN_{tid}(p)",), None, True, may_exit, succ)
 
     def _table_init(self, table: Table, t: Json, tp: str) -> None:
         de = t.get("default_entry")

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from inalab.switch.codegen import MAX_DEPTH, FlowCond, FlowStep, Source, gen_flow
-from inalab.switch.control import ActionCall, ExactKey
+from inalab.switch.control import ActionCall, ExactKey, MemberRef
 from inalab.switch.core import Switch
 from inalab.switch.packet import Packet
 
@@ -139,3 +139,62 @@ def test_a_step_is_static_or_dynamic() -> None:
         FlowStep(("x",), "a", dynamic=True)
     with pytest.raises(ValueError):
         FlowCond("", None, None)
+
+
+def hit_miss_program() -> Builder:
+    """``hm`` (exact on h.a) applied for hit/miss: a hit goes to ``sel`` (an action
+    selector, itself applied for hit/miss), a miss to ``on_miss``; ``do_exit`` on a
+    hit ends the control."""
+    b = Builder()
+    b.action("to_port", [assign(field(SM, "egress_spec"), rdata(0))], [("p", 9)])
+    b.action("nop", [])
+    b.action("do_exit", [assign(field("h", "b"), hexv(0xEE)), prim("exit")])
+    b.action("mark_c", [assign(field("h", "c"), rdata(0))], [("v", 16)])
+    b.table(
+        "hm", [("h", "a", "exact")], ["to_port", "do_exit", "nop"], "nop",
+        next_tables={"__HIT__": "sel", "__MISS__": "on_miss"}, base_default_next="on_miss",
+    )  # fmt: skip
+    t = b.table(
+        "sel", [("h", "b", "exact")], ["to_port"], "to_port", [0],
+        next_tables={"__HIT__": "sel_hit", "__MISS__": None},
+    )  # fmt: skip
+    t["type"] = "indirect_ws"
+    t["action_profile"] = "prof"
+    b.j["pipelines"][0]["action_profiles"] = [
+        {"name": "prof", "id": 0, "max_size": 8,
+         "selector": {"algo": "identity", "input": [field("h", "c")]}},
+    ]  # fmt: skip
+    b.table("sel_hit", [], ["mark_c"], "mark_c", [0x1111])  # default not const
+    b.table("on_miss", [], ["mark_c"], "mark_c", [0x2222], const_default=True)
+    return b
+
+
+def hit_miss_switch() -> Switch:
+    sw = Switch()
+    sw.load_program(hit_miss_program().build())
+    sw.table_add("hm", [ExactKey(1)], ActionCall("to_port", (2,)))
+    sw.table_add("hm", [ExactKey(2)], ActionCall("do_exit"))
+    m = sw.act_prof_add_member("prof", ActionCall("to_port", (7,)))
+    sw.table_add("sel", [ExactKey(5)], MemberRef(m))
+    sw.table_set_default("sel_hit", ActionCall("mark_c", (0x3333,)))
+    return sw
+
+
+def test_hit_miss_tables_in_the_fused_flow(caplog: pytest.LogCaptureFixture) -> None:
+    pkts = ["01050000", "01060000", "02050000", "03050000"]
+    fast = run(hit_miss_switch(), pkts)
+    with caplog.at_level(logging.DEBUG, logger="inalab.switch.trace"):
+        slow = run(hit_miss_switch(), pkts)
+    assert "Table 'hm'" in caplog.text
+    assert fast == slow
+    assert fast == [
+        (7, "01053333"),  # hm hit, sel hit (member: port 7), sel_hit's default as set
+        (0, "01060000"),  # hm hit, sel miss: its default (port 0), the control ends
+        (0, "02ee0000"),  # hm hit with do_exit
+        (0, "03052222"),  # hm miss
+    ]
+    sw = hit_miss_switch()
+    run(sw, pkts)
+    # entry hits count packets and bytes on the fused path too
+    assert sw.direct_counter_read("hm", 0) == (2, 8)
+    assert sw.direct_counter_read("hm", 1) == (1, 4)
