@@ -19,6 +19,7 @@ from .p4info import build_p4info
 from .parser import parse
 from .preprocess import preprocess
 from .typesys import Env
+from .unused import warn_unused
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def compile_source(
             low = Lowering(env, Path(filename).name)
             bmv2 = low.run()
             info = build_p4info(low)
+            warn_unused(env)
     except CompileError as e:
         if e.loc == UNKNOWN_LOC:  # nothing to point at: name the file at least
             e.loc = SourceLoc(filename, 0, 0)

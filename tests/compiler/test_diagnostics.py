@@ -133,3 +133,49 @@ def test_no_main_names_the_file_and_what_is_expected(tmp_path: Path) -> None:
         "(expected a V1Switch instantiation: V1Switch(MyParser(), ..., MyDeparser()) main;)"
     )
     assert (e.value.file, e.value.line) == ("nomain.p4", 0)
+
+
+UNUSED = """#include <core.p4>
+#include <v1model.p4>
+header h_t { bit<8> a; }
+struct H { h_t h; }
+struct M { }
+parser P(packet_in p, out H h, inout M m, inout standard_metadata_t s) {
+    state start { p.extract(h.h); transition accept; }
+}
+control VC(inout H h, inout M m) { apply {} }
+control Spare(inout H h) { apply {} }
+control Sub(inout H h) { apply { h.h.a = 1; } }
+register<bit<8>>(4) global_unused;
+control I(inout H h, inout M m, inout standard_metadata_t s) {
+    counter(4, CounterType.packets) used_counter;
+    counter(4, CounterType.packets) idle_counter;
+    direct_counter(CounterType.packets) dc;
+    Sub() sub;
+    Sub() spare_sub;
+    action a() { used_counter.count(0); }
+    table applied { key = { h.h.a: exact; } actions = { a; } counters = dc; }
+    table forgotten { key = { h.h.a: exact; } actions = { a; } }
+    apply { applied.apply(); sub.apply(h); }
+}
+control E(inout H h, inout M m, inout standard_metadata_t s) { apply {} }
+control CC(inout H h, inout M m) { apply {} }
+control D(packet_out p, in H h) { apply { p.emit(h.h); } }
+V1Switch(P(), VC(), I(), E(), CC(), D()) main;
+"""
+
+
+def test_unused_declarations_warn_as_p4c() -> None:
+    """p4c's RemoveUnusedDeclarations: unused control types, tables never applied and
+    instances nothing refers to, each with p4c's wording; nothing used is reported."""
+    prog = compile_source(UNUSED, filename="u.p4")
+    got = sorted((w.kind, w.loc.line, w.message) for w in prog.warnings)
+    assert got == [
+        ("unused", 10, "Control Spare is not used; removing"),
+        ("unused", 12, "global_unused: unused instance"),
+        ("unused", 15, "idle_counter: unused instance"),
+        ("unused", 18, "spare_sub: unused instance"),
+        ("unused", 21, "Table forgotten is not used; removing"),
+    ]
+    tables = [t["name"] for p in prog.bmv2_json["pipelines"] for t in p["tables"]]
+    assert "I.forgotten" not in tables
