@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .api import CompiledProgram, compile_file, compile_source
+from .diagnostics import CompileWarning
 from .errors import CompileError
 
-__all__ = ["CompileError", "CompiledProgram", "compile_file", "compile_source"]
+__all__ = ["CompileError", "CompileWarning", "CompiledProgram", "compile_file", "compile_source"]

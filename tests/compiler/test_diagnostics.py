@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from inalab.compiler import CompileError, compile_source
+from inalab.compiler import CompileError, CompileWarning, compile_source
 from inalab.compiler.cli import main
-from inalab.compiler.diagnostics import CompileWarning, collect, enabled, warn
+from inalab.compiler.diagnostics import collect, enabled, warn
 from inalab.compiler.errors import SourceLoc
 
 SELECTOR = """#include <core.p4>
