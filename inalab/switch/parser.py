@@ -36,7 +36,9 @@ def gen_extract(
             raise JsonError(f"headers[{h.name}]", "header is not a whole number of bytes")
         src.add(f"n = {fixed // 8}")
     src.add("if o + n > len(p.data): raise _perr('PacketTooShort')")
-    src.add("x = int.from_bytes(p.data[o:o + n], 'big')")
+    fmt = None if has_vb else struct_format(h)
+    if fmt is None:
+        src.add("x = int.from_bytes(p.data[o:o + n], 'big')")
     if has_vb:
         src.add("s = n * 8")
         for i, (_, w, _) in enumerate(h.fields):
@@ -46,11 +48,9 @@ def gen_extract(
                 )
             else:
                 src.add(f"s -= {w}; F[{base} + {i}] = (x >> s) & {(1 << w) - 1}")
-    elif struct_format(h) is not None:
+    elif fmt is not None:
         # whole-byte fields of 8/16/32/64 bits: one C-level unpack of the header
-        src.add(
-            f"F[{base}:{base} + {len(h.fields)}] = _unpack_from({struct_format(h)!r}, p.data, o)"
-        )
+        src.add(f"F[{base}:{base} + {len(h.fields)}] = _unpack_from({fmt!r}, p.data, o)")
     else:
         shift = fixed
         vals = []
