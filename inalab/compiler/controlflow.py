@@ -61,7 +61,7 @@ class ControlFlowLowering(StatementLowering):
         }
         self._control_locals(d, scope, d.name)
         self._returns.append([])
-        entry, pending = self._seq(d.body.stmts, scope, pl, d.name)
+        entry, pending = self._seq(_with_initializers(d), scope, pl, d.name)
         pl["init_table"] = entry
         for f in pending + self._returns.pop():
             f(None)
@@ -109,8 +109,6 @@ class ControlFlowLowering(StatementLowering):
                 args = [self.ex.lower(a, scope) for a in loc.args]
                 scope.names[loc.name] = instantiate(self.objs, loc, fq, t, args)
             elif isinstance(loc, A.VarDecl):
-                if loc.init is not None:
-                    raise UnsupportedError("control-level variable with an initializer", loc.loc)
                 t = self.env.resolve(loc.type)
                 scope.names[loc.name] = self.inst.variable(self.inst.local_name(loc.name), t)
             elif isinstance(loc, A.ConstDecl):
@@ -322,7 +320,7 @@ class ControlFlowLowering(StatementLowering):
         try:
             self._control_locals(sub, inner, cv.name)
             self._returns.append([])
-            entry, pending = self._seq(sub.body.stmts, inner, pl, cv.name)
+            entry, pending = self._seq(_with_initializers(sub), inner, pl, cv.name)
             returns = self._returns.pop()
         finally:
             self._reapply = saved
@@ -624,3 +622,15 @@ class ControlFlowLowering(StatementLowering):
             pl["tables"].insert(n_before, pl["tables"].pop())
             t["$entry"] = pname
         return t
+
+
+def _with_initializers(d: A.ControlDecl) -> tuple[A.Stmt, ...]:
+    """The apply block with the control-level variables' initializers first, in declaration
+    order (p4c's MoveInitializers: ``bit<8> x = 5;`` among the locals is assigned each time
+    the control runs, before its apply block)."""
+    inits = tuple(
+        A.Assign(A.NameExpr(v.name, loc=v.loc), v.init, loc=v.loc, frag=v.frag)
+        for v in d.locals
+        if isinstance(v, A.VarDecl) and v.init is not None
+    )
+    return inits + d.body.stmts
