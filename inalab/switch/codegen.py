@@ -10,11 +10,18 @@ from inalab.switch.tables import Table
 
 
 class Source:
-    """Lines of Python with indentation."""
+    """Lines of Python with indentation; :meth:`struct` names a precompiled
+    :class:`struct.Struct` (``_Struct`` must be in the namespace it runs in)."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.level = 0
+        self.structs: dict[str, str] = {}  # format -> global name
+
+    def struct(self, fmt: str) -> str:
+        if fmt not in self.structs:
+            self.structs[fmt] = f"_ST{len(self.structs)}"
+        return self.structs[fmt]
 
     def add(self, line: str) -> None:
         self.lines.append("    " * self.level + line)
@@ -26,7 +33,8 @@ class Source:
         self.level -= 1
 
     def text(self) -> str:
-        return "\n".join(self.lines) + "\n"
+        head = [f"{name} = _Struct({fmt!r})" for fmt, name in self.structs.items()]
+        return "\n".join(head + self.lines) + "\n"
 
 
 def compile_functions(src: str, namespace: dict[str, Any], filename: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from inalab.switch.codegen import Source
 from inalab.switch.errors import JsonError
-from inalab.switch.parser import struct_format
+from inalab.switch.parser import pack_args, struct_format, struct_plan
 from inalab.switch.program import Layout
 
 
@@ -30,7 +30,10 @@ def compile_deparser(src: Source, lay: Layout, dep: dict[str, Any], path: str) -
             src.add("out.append(x.to_bytes(n // 8, 'big'))")
         elif struct_format(h) is not None:
             n = len(h.fields)
-            src.add(f"out.append(_pack({struct_format(h)!r}, *F[{b}:{b + n}]))")
+            src.add(f"out.append({src.struct(struct_format(h) or '')}.pack(*F[{b}:{b + n}]))")
+        elif (plan := struct_plan(h)) is not None:
+            args = pack_args(plan, [f"F[{b + k}]" for k in range(len(h.fields))])
+            src.add(f"out.append({src.struct(plan.fmt)}.pack({', '.join(args)}))")
         else:
             total = h.fixed_bits()
             if total % 8:

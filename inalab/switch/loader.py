@@ -8,6 +8,7 @@ registers, value sets, field and learn lists).
 from __future__ import annotations
 
 import logging
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -108,6 +109,7 @@ class Program:
         for a, fn in ALGORITHMS.items():
             ns[f"ALG_{a}"] = fn
         ns["_csum16_int"] = csum16_int
+        ns["_Struct"] = struct.Struct
         self.ns = ns
         names = Names()
         names.drop_port = drop_port

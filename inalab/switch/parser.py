@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from inalab.switch.actions import ActionCompiler
@@ -11,6 +12,7 @@ from inalab.switch.expressions import ExprCompiler
 from inalab.switch.program import HeaderInfo, Layout
 
 _STRUCT_CODES = {8: "B", 16: "H", 32: "I", 64: "Q"}
+_STRUCT_WIDTH = {v: k for k, v in _STRUCT_CODES.items()}
 
 
 def struct_format(h: HeaderInfo) -> str | None:
@@ -18,6 +20,97 @@ def struct_format(h: HeaderInfo) -> str | None:
     if not h.fields or any(w not in _STRUCT_CODES for _, w, _ in h.fields):
         return None
     return ">" + "".join(_STRUCT_CODES[w] for _, w, _ in h.fields)
+
+
+_SIZES = (64, 32, 16, 8)
+
+
+@dataclass(frozen=True)
+class StructPlan:
+    """A fixed header as :mod:`struct` chunks of 8/16/32/64 bits (``fmt``) and, per
+    field, its pieces ``(chunk, shift, width)``, most significant first: several
+    narrow fields may share a chunk (IPv4's version and ihl), a wide one may span
+    chunks (a 48-bit MAC address is a 16- and a 32-bit chunk)."""
+
+    fmt: str
+    fields: tuple[tuple[tuple[int, int, int], ...], ...]
+
+    def __post_init__(self) -> None:
+        if not self.fmt.startswith(">") or not self.fields:
+            raise ValueError("a struct plan needs a big-endian format and fields")
+
+
+def struct_plan(h: HeaderInfo) -> StructPlan | None:
+    """``h`` as struct chunks, or None (a varbit field, or fields across chunks)."""
+    widths = [w for _, w, _ in h.fields]
+    if not widths or 0 in widths:
+        return None
+    chunks: list[int] = []
+    fields: list[tuple[tuple[int, int, int], ...]] = []
+    cur: list[int] = []  # widths of the fields in the chunk being filled
+    for w in widths:
+        if not cur and w % 8 == 0 and w not in _SIZES:
+            pieces = []
+            left = w
+            while left:
+                size = next(x for x in _SIZES if x <= left)
+                pieces.append((len(chunks), 0, size))
+                chunks.append(size)
+                left -= size
+            fields.append(tuple(pieces))
+            continue
+        cur.append(w)
+        total = sum(cur)
+        if total > 64:
+            return None
+        if total in _SIZES:
+            shift = total
+            for fw in cur:
+                shift -= fw
+                fields.append(((len(chunks), shift, fw),))
+            chunks.append(total)
+            cur = []
+    if cur:
+        return None
+    return StructPlan(">" + "".join(_STRUCT_CODES[c] for c in chunks), tuple(fields))
+
+
+def unpack_exprs(plan: StructPlan, t: str) -> list[str]:
+    """Per field, its value from the tuple ``t`` of unpacked chunks."""
+    out = []
+    for pieces in plan.fields:
+        terms = []
+        below = sum(w for _, _, w in pieces)
+        for c, shift, w in pieces:
+            below -= w
+            if shift + w == _STRUCT_WIDTH[plan.fmt[1 + c]]:  # the chunk's top bits
+                v = f"({t}[{c}] >> {shift})" if shift else f"{t}[{c}]"
+            else:
+                v = (
+                    f"(({t}[{c}] >> {shift}) & {(1 << w) - 1})"
+                    if shift
+                    else f"({t}[{c}] & {(1 << w) - 1})"
+                )
+            terms.append(f"({v} << {below})" if below else v)
+        out.append(" | ".join(terms))
+    return out
+
+
+def pack_args(plan: StructPlan, field: list[str]) -> list[str]:
+    """Per chunk, its value from the fields' source texts ``field`` (each a value
+    of its field's width)."""
+    chunks: list[list[str]] = [[] for _ in plan.fmt[1:]]
+    for f, pieces in zip(field, plan.fields, strict=True):
+        below = sum(w for _, _, w in pieces)
+        for c, shift, w in pieces:
+            below -= w
+            v = f
+            if len(pieces) > 1 and (c, shift, w) == pieces[0]:
+                v = f"({f} >> {below})"  # the field's top bits: no mask
+            elif len(pieces) > 1:
+                v = f"(({f} >> {below}) & {(1 << w) - 1})" if below else f"({f} & {(1 << w) - 1})"
+            chunks[c].append(f"({v} << {shift})" if shift else v)
+    return [" | ".join(terms) for terms in chunks]
 
 
 def gen_extract(
@@ -37,7 +130,8 @@ def gen_extract(
         src.add(f"n = {fixed // 8}")
     src.add("if o + n > len(p.data): raise _perr('PacketTooShort')")
     fmt = None if has_vb else struct_format(h)
-    if fmt is None:
+    plan = None if has_vb or fmt is not None else struct_plan(h)
+    if fmt is None and plan is None:
         src.add("x = int.from_bytes(p.data[o:o + n], 'big')")
     if has_vb:
         src.add("s = n * 8")
@@ -50,7 +144,12 @@ def gen_extract(
                 src.add(f"s -= {w}; F[{base} + {i}] = (x >> s) & {(1 << w) - 1}")
     elif fmt is not None:
         # whole-byte fields of 8/16/32/64 bits: one C-level unpack of the header
-        src.add(f"F[{base}:{base} + {len(h.fields)}] = _unpack_from({fmt!r}, p.data, o)")
+        src.add(f"F[{base}:{base} + {len(h.fields)}] = {src.struct(fmt)}.unpack_from(p.data, o)")
+    elif plan is not None:
+        # byte-aligned groups of fields: one unpack, then shifts within a chunk
+        src.add(f"_t = {src.struct(plan.fmt)}.unpack_from(p.data, o)")
+        vals = unpack_exprs(plan, "_t")
+        src.add(f"F[{base}:{base} + {len(vals)}] = ({', '.join(vals)},)")
     else:
         shift = fixed
         vals = []
