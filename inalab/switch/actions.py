@@ -133,6 +133,9 @@ class ActionCompiler:
         self.lay = lay
         self.ex = ex
         self.names = names
+        # function name -> its body (after ``F = p.F; V = p.V``) when it can be inlined
+        # where ``p``, ``F``, ``V`` and ``d`` are bound: no jumps, no exit
+        self.bodies: dict[str, list[str]] = {}
 
     # ---------------------------------------------------------------- lvalues
     def lvalue(self, o: Any, path: str) -> tuple[str, int, int | None]:
@@ -191,6 +194,7 @@ class ActionCompiler:
             src.add("    return")
             src.dedent()
         else:
+            first = len(src.lines)
             i = 0
             while i < len(prims):
                 run = self._register_run(prims, i, path)
@@ -200,6 +204,9 @@ class ActionCompiler:
                     continue
                 self.primitive(src, prims[i], f"{path}.primitives[{i}]", pc=None)
                 i += 1
+            body = [line[len(src.prefix()) :] for line in src.lines[first:]]
+            if not any(line.lstrip().startswith("return") for line in body):
+                self.bodies[fname] = body  # straight-line code (no exit)
         src.add("return")
         src.dedent()
 

@@ -26,6 +26,9 @@ class Source:
     def add(self, line: str) -> None:
         self.lines.append("    " * self.level + line)
 
+    def prefix(self) -> str:
+        return "    " * self.level
+
     def indent(self) -> None:
         self.level += 1
 
@@ -178,8 +181,17 @@ def gen_flow(src: Source, prefix: str, init: str, nodes: dict[str, FlowNode]) ->
     return funcs
 
 
+MAX_INLINE = 24  # lines of an action body inlined into the fused flow
+
+
 def flow_table(
-    t: dict[str, Any], table: Table, tid: str, key: str, may_exit: bool, ns: dict[str, Any]
+    t: dict[str, Any],
+    table: Table,
+    tid: str,
+    key: str,
+    may_exit: bool,
+    ns: dict[str, Any],
+    default_body: list[str] | None = None,
 ) -> FlowNode:
     """Table ``t`` (its JSON; ``key`` its Python key expression) as a fused node. Its
     per-node function must be ``TN_<tid>`` in ``ns``; the node's globals go there too.
@@ -187,7 +199,9 @@ def flow_table(
     A keyless table runs its default action (a const one called directly) unless an
     entry with the empty key was added; a simple table without meter or ageing whose
     successor depends only on hit/miss looks its entry up inline (counting the hit
-    as the per-node function does); any other table runs its per-node function."""
+    as the per-node function does); any other table runs its per-node function.
+    A short const default action (``default_body``, its straight-line code) is
+    inlined with its data bound to ``d``."""
     nt = t.get("next_tables", {}) or {}
     if "__HIT__" in nt or "__MISS__" in nt:
         hit, miss = nt.get("__HIT__"), nt.get("__MISS__")
@@ -202,6 +216,8 @@ def flow_table(
         ns[f"DEF_{tid}"] = table.default_fn
         ns[f"DD_{tid}"] = table.default_data
         miss_lines: tuple[str, ...] = (f"DEF_{tid}(p, DD_{tid})",)
+        if default_body is not None and len(default_body) <= MAX_INLINE:
+            miss_lines = (f"d = DD_{tid}", *default_body)
     else:
         miss_lines = (
             f"_f = TBL_{tid}.default_fn",

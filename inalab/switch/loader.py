@@ -253,6 +253,9 @@ class Program:
         self.actions_by_id = {
             aid: ActionInfo(n, aid, ns[f], w) for aid, (n, f, w) in action_fns.items()
         }
+        self.action_bodies = {
+            ns[f]: ac.bodies[f] for _n, f, _w in action_fns.values() if f in ac.bodies
+        }
         self._build_pipelines(pipelines, ns, names)
         self.verify_checksums = [c for c in self.checksums if c.verify]
         self.update_checksums = [c for c in self.checksums if c.update]
@@ -477,7 +480,9 @@ class Program:
             exits = table.default_fn in exit_fns or any(
                 a.id in self.exit_actions for a in table.actions.values()
             )
-            flow[name] = flow_table(t, table, tid, self.key_exprs.get(name, "()"), exits, ns)
+            body = self.action_bodies.get(table.default_fn) if table.default_fn else None
+            key = self.key_exprs.get(name, "()")
+            flow[name] = flow_table(t, table, tid, key, exits, ns, body)
         src = Source()
         fused: dict[str, str | None] = {}
         fmaps: dict[str, dict[str, str]] = {}  # prefix -> node name -> fused function

@@ -10,6 +10,7 @@ import pytest
 from inalab.switch.codegen import MAX_DEPTH, FlowCond, FlowStep, Source, gen_flow
 from inalab.switch.control import ActionCall, ExactKey, MemberRef
 from inalab.switch.core import Switch
+from inalab.switch.loader import Program
 from inalab.switch.packet import Packet
 
 from .bmv2json import Builder, assign, expr, field, hexv, prim, rdata
@@ -198,3 +199,11 @@ def test_hit_miss_tables_in_the_fused_flow(caplog: pytest.LogCaptureFixture) -> 
     # entry hits count packets and bytes on the fused path too
     assert sw.direct_counter_read("hm", 0) == (2, 8)
     assert sw.direct_counter_read("hm", 1) == (1, 4)
+
+
+def test_short_const_default_actions_are_inlined_with_their_data() -> None:
+    prog = Program(branchy_program().build())
+    src = prog.fused_source
+    # t_one's set_b(0x11) and t_after's set_c: inlined; t_exit's do_exit (exits): called
+    assert "d = DD_0_0" in src and "DEF_0_0(" not in src
+    assert "DEF_0_2(p, DD_0_2)" in src
