@@ -40,7 +40,9 @@ def _setup(workers: int = 3, lanes: int = 32) -> list[str]:
     return lines
 
 
-def _result(rows: list[np.ndarray], port: int, flags: int = 0, lanes: int = 32) -> str:
+def _result(
+    rows: list[np.ndarray], port: int, flags: int = 0, lanes: int = 32, slot: int = 0
+) -> str:
     """The expected result frame on ``port`` (byte-exact, IPv4 checksum recomputed)."""
     from .packets import Ina, ina_frame
 
@@ -49,9 +51,9 @@ def _result(rows: list[np.ndarray], port: int, flags: int = 0, lanes: int = 32) 
         msg_type=fmt.MsgType.RESULT,
         flags=flags,
         job_id=1,
-        slot_id=0,
+        slot_id=slot,
         worker_id=len(rows) - 1,
-        seq=0,
+        seq=slot,
         bitmap=(1 << len(rows)) - 1,
         contrib_count=len(rows),
         value_count=lanes,
@@ -157,11 +159,34 @@ def k64_two_workers() -> str:
     return "\n".join(lines) + "\n"
 
 
+def results_dropped_early() -> str:
+    """The ingress early drop on a multicast result: results go to group 1, whose
+    virtual queue is 512 + 1; it drains one packet per 10 s (no STF run lasts that
+    long), and NORMAL (the class of DSCP 0) is dropped from 1 packet waiting: the
+    results of slots 0 and 1 leave (the second waits behind the first), that of
+    slot 2 would wait behind 1 more and is dropped before replication."""
+    service = 10_000_000
+    lines = _setup()
+    lines.append(
+        f"add queue_admission 1 queue:0x**** importance:{int(fmt.Importance.NORMAL)} "
+        f"set_queue_admission(service_us:{service}, drop_wait_us:{service + 1})"
+    )
+    for slot in range(3):
+        rows = [row + slot for row in _rows(3)]
+        for w, row in enumerate(rows):
+            lines.append(f"packet {PORTS[w]} {stf_hex(contribution(w, row, slot=slot, seq=slot))}")
+        if slot < 2:
+            for p in PORTS:
+                lines.append(f"expect {p} {_result(rows, p, slot=slot)}")
+    return "\n".join(lines) + "\n"
+
+
 CASES = {
     "ina_drops_do_not_touch_the_slot": drops_do_not_touch_the_slot,
     "ina_sum_three_workers": sum_three_workers,
     "ina_duplicate_and_retransmission": duplicate_and_retransmission,
     "ina_non_member_dropped": non_member_dropped,
+    "ina_results_dropped_early": results_dropped_early,
 }
 CASES_K64 = {"ina_k64_two_workers": k64_two_workers}
 
