@@ -104,6 +104,8 @@ def header_type_of(lay: Layout, o: Any, path: str) -> str:
 def masked(val: str, w: int) -> str:
     """``val & mask(w)``, without the mask when ``val`` is already ``(x & mask(w))``."""
     m = (1 << w) - 1
+    if val.strip("()").isdigit():
+        return str(int(val.strip("()")) & m)  # a constant: masked now
     tail = f" & {m})"
     if val.startswith("(") and val.endswith(tail):
         depth = 0

@@ -3,6 +3,7 @@ fused control flow of a pipeline (see :func:`gen_flow`)."""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,32 @@ class FlowStep:
 FlowNode = FlowCond | FlowStep
 
 
+def simplify_test(expr: str) -> str:
+    """``expr`` for use as an ``if`` test: ``bool(x)`` wrappers that only change the
+    value, not the truth, dropped (under ``and``/``or``/``not`` too)."""
+
+    def strip(node: ast.expr) -> ast.expr:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "bool"
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            return strip(node.args[0])
+        if isinstance(node, ast.BoolOp):
+            node.values = [strip(v) for v in node.values]
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            node.operand = strip(node.operand)
+        return node
+
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        return expr
+    return ast.unparse(strip(tree.body))
+
+
 def _successors(node: FlowNode) -> list[str | None]:
     if isinstance(node, FlowCond):
         return [node.true_next, node.false_next]
@@ -146,7 +173,7 @@ def gen_flow(src: Source, prefix: str, init: str, nodes: dict[str, FlowNode]) ->
             for line in node.lines:
                 src.add(line)
             for head, lines, nxt in (
-                (f"if {node.test}:", node.true_lines, node.true_next),
+                (f"if {simplify_test(node.test)}:", node.true_lines, node.true_next),
                 ("else:", node.false_lines, node.false_next),
             ):
                 src.add(head)

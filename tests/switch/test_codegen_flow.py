@@ -3,11 +3,13 @@ few generated functions; it must do exactly what the per-node path (tracing on) 
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import pytest
 
-from inalab.switch.codegen import MAX_DEPTH, FlowCond, FlowStep, Source, gen_flow
+from inalab.switch.actions import masked
+from inalab.switch.codegen import MAX_DEPTH, FlowCond, FlowStep, Source, gen_flow, simplify_test
 from inalab.switch.control import ActionCall, ExactKey, MemberRef
 from inalab.switch.core import Switch
 from inalab.switch.loader import Program
@@ -207,3 +209,28 @@ def test_short_const_default_actions_are_inlined_with_their_data() -> None:
     # t_one's set_b(0x11) and t_after's set_c: inlined; t_exit's do_exit (exits): called
     assert "d = DD_0_0" in src and "DEF_0_0(" not in src
     assert "DEF_0_2(p, DD_0_2)" in src
+
+
+@pytest.mark.parametrize(
+    ("expr", "want"),
+    [
+        ("bool(V[3])", "V[3]"),
+        ("(bool((F[1] == 1)) and bool((F[2] == 0)))", "F[1] == 1 and F[2] == 0"),
+        ("(bool((not bool(V[0]))) or bool((F[0] != 3)))", "not V[0] or F[0] != 3"),
+        ("((bool(V[1]) + 1) == 2)", "bool(V[1]) + 1 == 2"),  # a value, not a truth: kept
+    ],
+)
+def test_if_tests_lose_bool_wrappers_but_keep_their_truth(expr: str, want: str) -> None:
+    got = simplify_test(expr)
+    assert got == want
+    for f0, f1, f2, v0, v1, v3 in itertools.product(
+        (0, 1, 3), (0, 1), (0, 2), (0, 1), (0, 1), (0, 1)
+    ):
+        env = {"F": [f0, f1, f2], "V": [v0, v1, 0, v3]}
+        assert bool(eval(got, env)) == bool(eval(expr, env))
+
+
+def test_constants_are_masked_at_load() -> None:
+    assert masked("(1)", 1) == "1"
+    assert masked("300", 8) == "44"
+    assert masked("F[3]", 8) == "(F[3]) & 255"
