@@ -1,5 +1,5 @@
 // Importance-aware queue management, in two places (docs/dataplane.md,
-// "Importance-aware queueing"):
+// "Importance and congestion"):
 //
 // QueueAdmission (ingress): early drop. A packet that would wait behind at
 // least the (queue, class) drop threshold is dropped before it is queued, so it
@@ -10,7 +10,7 @@
 // queue is a virtual one kept in ingress: per output queue, the time its
 // last admitted packet leaves if the queue drains at the controller's rate
 // (service_us per packet). The wait ahead of a packet is busy_until - now; the
-// controller gives thresholds in packets times service_us.
+// controller turns a threshold of N packets waiting into N * service_us + 1.
 //
 // QueueManagement (egress): ECN. Above the (port, class) ECN threshold on the
 // real enq_qdepth an ECN-capable packet is marked CE (marking needs no relief,
@@ -37,7 +37,7 @@ control QueueAdmission(inout headers_t hdr, inout metadata_t meta,
     timestamp_t start;
 
     // service_us: time one packet takes to leave this queue (1e6 / its rate);
-    // drop_wait_us: drop a packet that would wait this long (threshold * service_us)
+    // drop_wait_us: drop a packet that would wait this long or longer
     action set_queue_admission(bit<32> service_us, bit<32> drop_wait_us) {
         queue_service_us = (timestamp_t)service_us;
         queue_drop_wait_us = (timestamp_t)drop_wait_us;
