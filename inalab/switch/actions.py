@@ -75,6 +75,7 @@ class Names:
         self.registers: dict[str, tuple[str, int]] = {}  # name -> (global, width)
         self.register_sizes: dict[str, int] = {}  # name -> number of cells (fixed at load)
         self.counters: dict[str, str] = {}
+        self.counter_sizes: dict[str, int] = {}
         self.meters: dict[str, str] = {}
         self.calcs: dict[str, str] = {}
         self.drop_port = 511
@@ -446,7 +447,10 @@ class ActionCompiler:
         elif op == "count":
             need(2)
             c = self._named(self.names.counters, params[0], "counter", path)
-            src.add(f"{c}.count({e(params[1], path)}, p.in_len)")
+            size = self.names.counter_sizes[params[0]["value"]]
+            # CounterArray.count inline: its packet and byte lists are {c}_P / {c}_B
+            src.add(f"_c = {e(params[1], path)}")
+            src.add(f"if 0 <= _c < {size}: {c}_P[_c] += 1; {c}_B[_c] += p.in_len")
         elif op == "execute_meter":
             need(3)
             m = self._named(self.names.meters, params[0], "meter", path)

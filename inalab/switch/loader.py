@@ -308,7 +308,10 @@ class Program:
             ca = CounterArray(at(c, "name", p), int(at(c, "size", p)))
             self.counters[ca.name] = ca
             ns[f"CNT_{i}"] = ca
+            ns[f"CNT_{i}_P"] = ca.packets
+            ns[f"CNT_{i}_B"] = ca.bytes_
             names.counters[ca.name] = f"CNT_{i}"
+            names.counter_sizes[ca.name] = ca.size
         for i, m in enumerate(j.get("meter_arrays", []) or []):
             p = f"meter_arrays[{i}]"
             if m.get("is_direct"):

@@ -28,8 +28,9 @@ class CounterArray:
         self.reset()
 
     def reset(self) -> None:
-        self.packets = [0] * self.size
-        self.bytes_ = [0] * self.size
+        # in place: the generated code holds these lists
+        self.packets[:] = [0] * self.size
+        self.bytes_[:] = [0] * self.size
 
     def count(self, index: int, nbytes: int) -> None:
         if 0 <= index < self.size:

@@ -103,3 +103,19 @@ def test_a_run_step_validates_itself() -> None:
         RunOp("jump", 1, "", "", 0, "")
     with pytest.raises(ValueError):
         RunOp("write", 3, "F[1]", "REG_0", 4, "F[2]")
+
+
+def test_counts_inline_and_after_a_reset() -> None:
+    b = Builder()
+    b.j["counter_arrays"] = [{"name": "cnt", "id": 0, "size": 4, "is_direct": False}]
+    b.action("go", [prim("count", {"type": "counter_array", "value": "cnt"}, A)])
+    b.table("t", [], ["go"], "go", const_default=True)
+    sw = Switch()
+    sw.load_program(b.build())
+    sw.set_transmit_handler(lambda _port, _d: None)
+    for a in (1, 1, 3, 9):  # 9: out of range, not counted
+        sw.receive(0, bytes([a, 0, 0, 0, 0xEE]))
+    assert [sw.counter_read("cnt", i) for i in range(4)] == [(0, 0), (2, 10), (0, 0), (1, 5)]
+    sw.counter_reset("cnt")
+    sw.receive(0, bytes([1, 0, 0, 0]))
+    assert [sw.counter_read("cnt", i) for i in range(4)] == [(0, 0), (1, 4), (0, 0), (0, 0)]
