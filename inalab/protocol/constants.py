@@ -68,6 +68,7 @@ P4_CODE_GROUPS: tuple[tuple[str, type[enum.IntEnum]], ...] = (
 _ING = "InaIngress"
 _AGG = f"{_ING}.aggregation_control"
 _FWD = f"{_ING}.forwarding_control"
+_QA = f"{_ING}.queue_admission_control"
 _QM = "InaEgress.queue_management_control"
 
 
@@ -89,8 +90,10 @@ class P4Names:
     ECMP_SELECTOR = f"{_FWD}.ecmp_selector"
     ARP_PROXY = f"{_ING}.arp_proxy_control.arp_proxy"
     ARP_REPLY = f"{_ING}.arp_proxy_control.arp_reply"
-    QUEUE_THRESHOLD = f"{_QM}.queue_threshold"
-    SET_QUEUE_THRESHOLD = f"{_QM}.set_queue_threshold"
+    QUEUE_ADMISSION = f"{_QA}.queue_admission"
+    SET_QUEUE_ADMISSION = f"{_QA}.set_queue_admission"
+    ECN_THRESHOLD = f"{_QM}.ecn_threshold"
+    SET_ECN_THRESHOLD = f"{_QM}.set_ecn_threshold"
     RESULT_DESTINATION = "InaEgress.result_delivery_control.result_destination"
     SET_RESULT_DESTINATION = "InaEgress.result_delivery_control.set_result_destination"
     # counters
@@ -99,7 +102,7 @@ class P4Names:
     JOB_EVENT_COUNTER = f"{_AGG}.job_event_counter"
     JOB_DROP_COUNTER = f"{_AGG}.job_drop_counter"
     JOB_REGION_COUNTER = f"{_AGG}.job_region_counter"
-    QUEUE_DROP_COUNTER = f"{_QM}.queue_drop_counter"
+    QUEUE_DROP_COUNTER = f"{_QA}.queue_drop_counter"
     ECN_MARK_COUNTER = f"{_QM}.ecn_mark_counter"
     # registers (value_reg_<lane> for each lane)
     BITMAP_REG = f"{_AGG}.bitmap_reg"
@@ -109,6 +112,7 @@ class P4Names:
     ECN_REG = f"{_AGG}.ecn_reg"
     OWNER_REG = f"{_AGG}.owner_reg"
     STAMP_REG = f"{_AGG}.stamp_reg"
+    QUEUE_CLOCK_REG = f"{_QA}.queue_clock_reg"
     VALUE_REG_PREFIX = f"{_AGG}.value_reg_"
 
     @classmethod

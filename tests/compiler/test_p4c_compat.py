@@ -73,7 +73,8 @@ CONTROLLER_KEYS = {
     "drop_simulator": ["ingress_port", "job_id"],
     "ipv4_lpm": ["dst_addr"],
     "arp_proxy": ["target_ip"],
-    "queue_threshold": ["importance"],
+    "queue_admission": ["queue", "importance"],
+    "ecn_threshold": ["egress_port", "importance"],
     "result_destination": ["egress_port"],
 }
 
@@ -295,8 +296,11 @@ def test_both_lane_counts_compile(build: tuple[int, int | None, CompiledProgram]
     assert [f[1] for f in data["fields"]] == [32] * lanes
     regs = [r["name"] for r in j["register_arrays"]]
     assert len(_matches(r".*\.value_reg_\d+", regs)) == lanes
-    sizes = {r["size"] for r in j["register_arrays"]}
-    # one cell count for every register, 2 shadow sets (sizes.p4's INA_CELLS folded to a constant)
+    clock = ".queue_clock_reg"
+    sizes = {r["size"] for r in j["register_arrays"] if not r["name"].endswith(clock)}
+    # one cell count for every aggregator register, 2 shadow sets (sizes.p4's INA_CELLS folded
+    # to a constant); the early drop's virtual-queue clocks: per port and multicast group
+    assert [r["size"] for r in j["register_arrays"] if r["name"].endswith(clock)] == [1024]
     assert len(sizes) == 1
     if slots is not None:
         assert sizes == {2 * slots}
@@ -352,6 +356,7 @@ def test_registers_bit_typed_constant_sized_bit32_indexed(
         "stamp_reg": 48,
         "ack_reg": 32,
         "ack_count_reg": 8,
+        "queue_clock_reg": 48,
     }
 
 
