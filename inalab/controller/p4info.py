@@ -25,8 +25,3 @@ class ControllerP4Info(index.P4InfoIndex):
         """The per-lane value registers ``value_reg_<lane>``, lane order (their count is K)."""
         regs = [r for r in self.registers.values() if ".value_reg_" in r.name]
         return sorted(regs, key=lambda r: int(r.name.rsplit("_", 1)[1]))
-
-
-# The controller's index as callers built it before the index was shared
-# (tests/controller/test_network.py does): ``P4InfoIndex(p4info)``.
-P4InfoIndex = ControllerP4Info.of

@@ -21,7 +21,7 @@ from inalab.controller.network import (
     queue_entities,
     service_us,
 )
-from inalab.controller.p4info import P4InfoIndex
+from inalab.controller.p4info import ControllerP4Info
 from inalab.protocol.format import Importance
 from inalab.switch.control import ActionCall, ExactKey, TernaryKey
 from inalab.topologies.builders import single_rack
@@ -33,7 +33,7 @@ LOW, CRIT = int(Importance.LOW), int(Importance.CRITICAL)
 
 @pytest.fixture(scope="module")
 def b() -> Builder:
-    return Builder(P4InfoIndex(gen_names.compile_p4info()))
+    return Builder(ControllerP4Info.of(gen_names.compile_p4info()))
 
 
 def _settings(**kw: object) -> NetworkSettings:
