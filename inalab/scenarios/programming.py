@@ -260,9 +260,9 @@ class FabricProgrammer:
         from inalab.controller.network import drop_wait_us, service_us
 
         c = self.controls[switch]
-        # the override must win over the wildcard: larger priority wins for our switch's
-        # CLI (as P4Runtime), smaller for real simple_switch_CLI
-        override, default = (1, 2) if c.kind == "bmv2" else (2, 1)
+        # the override must win over the wildcard: the smaller priority wins in
+        # simple_switch_CLI's convention, which inalab-switch-cli follows too
+        override, default = 1, 2
         prio = default if port is None else override
         ecn_key = f"{port or 0}&&&{0x1FF if port is not None else 0}"
         queue_key = f"{port or 0}&&&{0xFFFF if port is not None else 0}"

@@ -163,11 +163,31 @@ def _action_call(names: ProgramNames, action: str, params: list[str], table: Jso
     return ActionCall(name, tuple(parse_value(p) for p in params))
 
 
+# Entry priorities. The switch core orders entries as P4Runtime does: the larger
+# numeric priority wins. simple_switch_CLI speaks bmv2's own convention, where the
+# *smaller* one wins (PI converts between the two; behavioral-model issue 1121),
+# and scripts written for it rely on that. The runtime CLI converts both ways with
+# this constant, so `table_add ... 1` beats `table_add ... 2` as in bmv2, and
+# table_dump shows the number that was typed.
+CLI_PRIORITY_MAX = (1 << 31) - 1
+
+
+def cli_to_core_priority(priority: int) -> int:
+    if not 0 <= priority < CLI_PRIORITY_MAX:
+        raise RuntimeCommandError(f"priority {priority} out of range 0..{CLI_PRIORITY_MAX - 1}")
+    return CLI_PRIORITY_MAX - priority
+
+
+def core_to_cli_priority(priority: int) -> int:
+    return CLI_PRIORITY_MAX - priority
+
+
 def match_keys(
     tname: str, table: Json, keys_text: list[str], rest: list[str]
 ) -> tuple[list[MatchKey], int | None, list[str]]:
     """Keys of ``table`` from their words; the priority (taken from the end of
-    ``rest``) when the table needs one; the rest of ``rest``."""
+    ``rest``, bmv2's CLI convention: smaller wins) when the table needs one, as the
+    core's (larger wins); the rest of ``rest``."""
     kinds = [k["match_type"] for k in table.get("key", [])]
     if len(keys_text) != len(kinds):
         raise RuntimeCommandError(
@@ -179,7 +199,7 @@ def match_keys(
     if any(k in ("ternary", "range", "optional") for k in kinds):
         if not rest:
             raise RuntimeCommandError(f"table {tname} needs a priority after the parameters")
-        priority = _int_arg(rest[-1], "priority")
+        priority = cli_to_core_priority(_int_arg(rest[-1], "priority"))
         rest = rest[:-1]
     return keys, priority, rest
 
@@ -288,7 +308,7 @@ def _table_dump(proc: SwitchProcess, args: list[str]) -> str:
             desc = f"member {act.member}"
         else:
             desc = f"group {act.group}"
-        prio = f" priority {e.priority}" if e.priority is not None else ""
+        prio = f" priority {core_to_cli_priority(e.priority)}" if e.priority is not None else ""
         lines.append(f"  handle {e.handle}: {keys} => {desc}{prio}")
     default = sw.table_get_default(tname)
     lines.append(f"  default: {default.action}({', '.join(hex(p) for p in default.params)})")

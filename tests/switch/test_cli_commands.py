@@ -91,3 +91,26 @@ def test_queue_stats_count_forwarded_frames(proc: SwitchProcess) -> None:
     out = run_command(proc, "queue_stats").splitlines()
     assert out[0].split() == ["port", "prio", "enqueued", "dropped", "dequeued"]
     assert ["2", "0", "3", "0", "3"] in [ln.split() for ln in out[1:]]
+
+
+def test_cli_priorities_follow_simple_switch_cli_smaller_wins() -> None:
+    """simple_switch_CLI: the smaller priority wins (P4Runtime: the larger; the
+    core orders as P4Runtime and the CLI converts). table_dump shows what was typed."""
+    from .test_core_tables import frame, kind_program, run
+
+    sw = kind_program("ternary")
+    p = SwitchProcess(SwitchOptions(json_path=None, grpc_addr=None, runtime_addr=None), switch=sw)
+    p.start()
+    try:
+        run_command(p, "table_add t set_port 0x1200&&&0xff00 => 1 10")
+        run_command(p, "table_add t set_port 0x1234&&&0xffff => 2 20")
+        # 0x1234 matches both: priority 10 beats 20, as in bmv2
+        assert [port for port, _ in run(sw, [frame(0x1234), frame(0x1299)])] == [1, 1]
+        dump = run_command(p, "table_dump t")
+        assert "=> set_port(0x1) priority 10" in dump and "=> set_port(0x2) priority 20" in dump
+        run_command(p, "table_add t set_port 0x1234&&&0xffff => 3 0")
+        assert [port for port, _ in run(sw, [frame(0x1234)])] == [3]
+        with pytest.raises(RuntimeCommandError, match="priority -1 out of range"):
+            run_command(p, "table_add t set_port 0x1&&&0xf => 3 -1")
+    finally:
+        p.stop()
