@@ -105,13 +105,14 @@ def test_queue_thresholds_default_and_per_port_override(switch: SwitchControl) -
     fab.queue_thresholds("s1", {1: (5, 6)})  # no rate: ECN only
     adm = switch.call(f"table_dump {QA}.queue_admission")
     # 200 packets/s: 5000 us per packet, drop from 4 waiting: wait > 20000 us
-    assert f"0x0&&&0x0 0x0 => {QA}.set_queue_admission(0x1388, 0x4e21) priority 1" in adm
-    assert f"0x0&&&0x0 0x3 => {QA}.set_queue_admission(0x1388, 0x13881) priority 1" in adm
-    assert f"0x2&&&0xffff 0x0 => {QA}.set_queue_admission(0x4e20, 0x4e21) priority 2" in adm
+    # simple_switch_CLI's convention: the per-port override (1) beats the default (2)
+    assert f"0x0&&&0x0 0x0 => {QA}.set_queue_admission(0x1388, 0x4e21) priority 2" in adm
+    assert f"0x0&&&0x0 0x3 => {QA}.set_queue_admission(0x1388, 0x13881) priority 2" in adm
+    assert f"0x2&&&0xffff 0x0 => {QA}.set_queue_admission(0x4e20, 0x4e21) priority 1" in adm
     assert adm.count("set_queue_admission(") == 3
     ecn = switch.call(f"table_dump {QM}.ecn_threshold")
     assert ecn.count("set_ecn_threshold(") == 4
-    assert f"0x2&&&0x1ff 0x0 => {QM}.set_ecn_threshold(0x1) priority 2" in ecn
+    assert f"0x2&&&0x1ff 0x0 => {QM}.set_ecn_threshold(0x1) priority 1" in ecn
     assert fab.queue_drops("s1") == {"low": 0, "normal": 0, "high": 0, "critical": 0}
 
 
