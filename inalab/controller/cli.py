@@ -46,6 +46,15 @@ def _topology_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--election-id", type=int, default=1)
     p.add_argument("--drop-probability", type=float, default=0.0, help="drop simulator, 0..1")
+    p.add_argument(
+        "--queue-rate",
+        type=float,
+        default=None,
+        metavar="PPS",
+        help="the rate the switches' egress queues drain at (their --queue-rate / "
+        "set_queue_rate); with it the ingress early drop by importance is programmed, "
+        "without it only ECN marking",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -127,7 +136,9 @@ def _fabric(args: argparse.Namespace) -> Any:
         if not sep or not name or ":" not in addr:
             raise ConfigError(f"--addr {item!r}: want SWITCH=HOST:PORT")
         addresses[name] = addr
-    settings = NetworkSettings(drop_probability=args.drop_probability)
+    settings = NetworkSettings(
+        drop_probability=args.drop_probability, queue_rate_pps=args.queue_rate
+    )
     return Fabric(
         topo,
         Pipeline.load(json_file, p4info),

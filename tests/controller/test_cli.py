@@ -134,6 +134,7 @@ def test_bad_inputs_exit_non_zero_with_one_line(
         (["program", "single-rack", "--build-dir", str(build), "--addr", "s1"], 2, "--addr"),
         (["program", "single-rack", "--build-dir", str(build), "--addr", "s7=1.2.3.4:5"], 2, "s7"),
         (["serve", "single-rack", "--build-dir", str(build), "--policy", "nope"], 2, "nope"),
+        (["program", "single-rack", "--build-dir", str(build), "--queue-rate", "0"], 2, "rate 0"),
         (["submit", "--job", "1", "--members", "", "--url", "http://127.0.0.1:1"], 1, "members"),
         (["status", "--url", f"http://127.0.0.1:{free_port()}"], 1, "unreachable"),
         (["config", "3", "--url", "http://127.0.0.1:1"], 2, "--rank or --host"),
@@ -143,3 +144,24 @@ def test_bad_inputs_exit_non_zero_with_one_line(
         err = capsys.readouterr().err
         assert err.startswith("inalab-ctl: error:") and text in err, (argv, err)
         assert "Traceback" not in err
+
+
+def test_queue_rate_programs_the_early_drop_and_without_it_only_ecn(build: Path) -> None:
+    from inalab.controller.cli import _fabric, _parser
+    from inalab.controller.names import Table
+
+    def tables(*extra: str) -> dict[str, int]:
+        args = _parser().parse_args(["program", "single-rack", "--build-dir", str(build), *extra])
+        fabric = _fabric(args)
+        ids = {fabric.index.table(t).id: t for t in (Table.QUEUE_ADMISSION, Table.ECN_THRESHOLD)}
+        counts = dict.fromkeys(ids.values(), 0)
+        for ent in fabric.desired("s1").values():
+            name = ids.get(ent.table_entry.table_id)
+            if name is not None:
+                counts[name] += 1
+        return counts
+
+    with_rate = tables("--queue-rate", "200")
+    assert with_rate[Table.QUEUE_ADMISSION] > 0 and with_rate[Table.ECN_THRESHOLD] > 0
+    without = tables()
+    assert without[Table.QUEUE_ADMISSION] == 0 and without[Table.ECN_THRESHOLD] > 0
