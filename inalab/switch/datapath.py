@@ -32,7 +32,7 @@ def _new_packet(sw: Switch, prog: Program, data: bytes) -> Packet:
 
 
 def _parse(prog: Program, p: Packet, tr: bool) -> None:
-    st = prog.parse_init
+    st = prog.parse_init if tr else prog.parse_fast
     if tr:
         trace.debug("[%d.%d] Parser 'parser': start", p.pid, p.copy)
     try:
@@ -123,7 +123,7 @@ def _ingress_one(
         trace.debug("[%d.%d] Processing packet received on port %d", p.pid, p.copy, port)
         _parse(prog, p, tr)
     else:
-        st = prog.parse_init
+        st = prog.parse_fast
         try:
             while st is not None:
                 st = st(p)

@@ -156,6 +156,7 @@ class Program:
         if not parsers:
             raise JsonError("parsers", "program has no parser")
         init_state = pc.compile(src, parsers[0], "parsers[0]")
+        fused_parser = pc.compile_fused(src, init_state)
         # deparser
         deps = at(j, "deparsers", "")
         if not deps:
@@ -223,6 +224,7 @@ class Program:
         self.source = src.text()
         compile_functions(self.source, ns, f"<bmv2:{j.get('program', 'program')}>")
         self.parse_init: Node = ns[init_state]
+        self.parse_fast: Node = ns[fused_parser]  # the same parser, for tracing off
         self.deparse: Callable[[Packet], bytes] = ns["deparse"]
         self.field_lists = {
             fl["id"]: ns[f"fl_{i}"] for i, fl in enumerate(j.get("field_lists", []) or [])

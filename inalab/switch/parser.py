@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,6 +172,10 @@ class ParserCompiler:
         self.ex = ex
         self.ac = ac
         self.vsets: dict[str, str] = {}
+        # state function -> (its ops' lines, select key line, transitions)
+        self.plans: dict[
+            str, tuple[list[str], str | None, list[tuple[str | None, str | None]]]
+        ] = {}
 
     def fn_name(self, parser: str, state: str) -> str:
         return "ps_" + "".join(c if c.isalnum() else "_" for c in f"{parser}__{state}")
@@ -188,14 +193,66 @@ class ParserCompiler:
 
     def state(self, src: Source, st: dict[str, Any], names: dict[str, str], path: str) -> None:
         at_path(path)
-        src.add(f"def {names[st['name']]}(p):")
+        body = Source()
+        body.structs = src.structs  # one set of precompiled formats
+        for k, op in enumerate(st.get("parser_ops", [])):
+            self.parser_op(body, op, f"{path}.parser_ops[{k}]")
+        key, trans = self.transitions(st, names, path)
+        fname = names[st["name"]]
+        self.plans[fname] = (body.lines, key, trans)
+        src.add(f"def {fname}(p):")
         src.indent()
         src.add("F = p.F; V = p.V; d = ()")
         src.add(f"if TRACE: _trace(p, 'Parser state {st['name']}')")
-        for k, op in enumerate(st.get("parser_ops", [])):
-            self.parser_op(src, op, f"{path}.parser_ops[{k}]")
-        self.transitions(src, st, names, path)
+        for line in body.lines:
+            src.add(line)
+        _emit_transitions(src, key, trans, lambda t: src.add(f"return {t or 'None'}"))
         src.dedent()
+
+    def compile_fused(self, src: Source, init: str) -> str:
+        """The parser as few functions as possible, for tracing off: a state with one
+        predecessor is inlined where it is entered; returns the init function's name."""
+        indeg: dict[str, int] = {}
+        seen, todo = {init}, [init]
+        while todo:
+            for _cond, t in self.plans[todo.pop()][2]:
+                if t is not None:
+                    indeg[t] = indeg.get(t, 0) + 1
+                    if t not in seen:
+                        seen.add(t)
+                        todo.append(t)
+        funcs = {s: f"pf{s[2:]}" for s in sorted(seen) if s == init or indeg.get(s, 0) > 1}
+
+        def emit(state: str, depth: int) -> None:
+            lines, key, trans = self.plans[state]
+            for line in lines:
+                if not line.startswith("if TRACE:"):
+                    src.add(line)
+
+            def enter(t: str | None) -> None:
+                if t is None or t in funcs or depth >= 20:
+                    if t is not None and t not in funcs:
+                        funcs[t] = f"pf{t[2:]}"
+                        queue.append(t)
+                    src.add(f"return {funcs[t] if t is not None else 'None'}")
+                else:
+                    emit(t, depth + 1)
+
+            _emit_transitions(src, key, trans, enter)
+
+        queue = list(funcs)
+        done: set[str] = set()
+        while queue:
+            s = queue.pop(0)
+            if s in done:
+                continue
+            done.add(s)
+            src.add(f"def {funcs[s]}(p):")
+            src.indent()
+            src.add("F = p.F; V = p.V; d = ()")
+            emit(s, 0)
+            src.dedent()
+        return funcs[init]
 
     def parser_op(self, src: Source, op: dict[str, Any], path: str) -> None:
         at_path(path)
@@ -286,41 +343,66 @@ class ParserCompiler:
         raise JsonError(path, f"unsupported transition key type '{t}'")
 
     def transitions(
-        self, src: Source, st: dict[str, Any], names: dict[str, str], path: str
-    ) -> None:
+        self, st: dict[str, Any], names: dict[str, str], path: str
+    ) -> tuple[str | None, list[tuple[str | None, str | None]]]:
+        """(the select key's assignment, [(case test or None for the default, next
+        state function or None to accept)]); the list always ends in a default."""
         parts = [
             self.key_part(k, f"{path}.transition_key[{i}]")
             for i, k in enumerate(st.get("transition_key", []))
         ]
+        key = None
         if parts:
             expr = parts[0][0]
             for s, nb in parts[1:]:
                 expr = f"(({expr}) << {8 * nb}) | {s}"
-            src.add(f"k = {expr}")
+            key = f"k = {expr}"
+        out: list[tuple[str | None, str | None]] = []
         for i, tr in enumerate(st.get("transitions", [])):
             tp = f"{path}.transitions[{i}]"
             nxt = tr.get("next_state")
             if nxt is not None and nxt not in names:
                 raise JsonError(tp, f"unknown parse state '{nxt}'")
-            target = names[nxt] if nxt is not None else "None"
+            target = names[nxt] if nxt is not None else None
             t = tr.get("type")
             if t == "default":
-                src.add(f"return {target}")
-                return
+                out.append((None, target))
+                return key, out
             if t == "hexstr":
                 val = int(tr["value"], 16)
                 m = tr.get("mask")
                 if m is None:
-                    src.add(f"if k == {val}: return {target}")
+                    out.append((f"k == {val}", target))
                 else:
                     mv = int(m, 16)
-                    src.add(f"if k & {mv} == {val & mv}: return {target}")
+                    out.append((f"k & {mv} == {val & mv}", target))
             elif t == "parse_vset":
                 vs = tr.get("value")
                 if vs not in self.vsets:
                     raise JsonError(tp, f"unknown parse value set '{vs}'")
-                src.add(f"if _vset_match({self.vsets[vs]}, k): return {target}")
+                out.append((f"_vset_match({self.vsets[vs]}, k)", target))
             else:
                 raise JsonError(tp, f"unknown transition type '{t}'")
         # no case matched and no default: bmv2 ends the parse there (accept)
-        src.add("return None")
+        out.append((None, None))
+        return key, out
+
+
+def _emit_transitions(
+    src: Source,
+    key: str | None,
+    trans: list[tuple[str | None, str | None]],
+    enter: Callable[[str | None], None],
+) -> None:
+    """The select: ``enter(target)`` emits what going to ``target`` means (a return
+    of the state's function, or its code inlined)."""
+    if key is not None:
+        src.add(key)
+    for cond, target in trans:
+        if cond is None:
+            enter(target)
+            return
+        src.add(f"if {cond}:")
+        src.indent()
+        enter(target)
+        src.dedent()

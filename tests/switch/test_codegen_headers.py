@@ -3,6 +3,7 @@ its bits, deparsing gives back the bytes, whatever the field widths."""
 
 from __future__ import annotations
 
+import logging
 import random
 
 import pytest
@@ -13,7 +14,7 @@ from inalab.switch.packet import Packet
 from inalab.switch.parser import StructPlan, struct_plan
 from inalab.switch.program import HeaderInfo
 
-from .bmv2json import Builder
+from .bmv2json import Builder, assign, field, hexv
 
 LAYOUTS = [
     [48, 48, 16],  # Ethernet: 48-bit fields span a 32- and a 16-bit chunk
@@ -77,3 +78,60 @@ def test_plans() -> None:
     assert plan([4, 4, 0]) is None  # varbit
     with pytest.raises(ValueError):
         StructPlan("BB", ((),))
+
+
+def shared_state_program() -> Builder:
+    """start selects on h.a: 1 -> s1, 2 -> s2 (both then -> common), else accept;
+    ingress copies m.y into h.b and m.x into h.c."""
+    b = Builder()
+
+    def state(name: str, ops: list[dict[str, object]], key: list[dict[str, object]],
+              trans: list[tuple[str | None, str | None]]) -> dict[str, object]:  # fmt: skip
+        return {
+            "name": name, "id": 0, "parser_ops": ops, "transition_key": key,
+            "transitions": [
+                {"type": "hexstr" if v else "default", "value": v, "mask": None, "next_state": n}
+                for v, n in trans
+            ],
+        }  # fmt: skip
+
+    def set_op(f: str, v: dict[str, object]) -> dict[str, object]:
+        return {"op": "set", "parameters": [field("m", f), v]}
+
+    extract = {"op": "extract", "parameters": [{"type": "regular", "value": "h"}]}
+    plus1 = {"type": "expression", "value": {"op": "+", "left": field("h", "c"), "right": hexv(1)}}
+    b.j["parsers"][0]["parse_states"] = [
+        state(
+            "start", [extract], [field("h", "a")], [("0x01", "s1"), ("0x02", "s2"), (None, None)]
+        ),
+        state("s1", [set_op("y", hexv(0x11))], [], [(None, "common")]),
+        state("s2", [set_op("y", hexv(0x22))], [], [(None, "common")]),
+        state("common", [set_op("x", plus1)], [], [(None, None)]),
+    ]
+    b.action(
+        "copy", [assign(field("h", "b"), field("m", "y")), assign(field("h", "c"), field("m", "x"))]
+    )
+    b.table("t", [], ["copy"], "copy", const_default=True)
+    return b
+
+
+def test_fused_parser_matches_the_per_state_parser(caplog: pytest.LogCaptureFixture) -> None:
+    pkts = ["01000010", "02000020", "03000030", "0100ffff"]
+
+    def run() -> list[str]:
+        sw = Switch()
+        sw.load_program(shared_state_program().build())
+        out: list[str] = []
+        sw.set_transmit_handler(lambda _port, d: out.append(d.hex()))
+        for x in pkts:
+            sw.receive(0, bytes.fromhex(x))
+        return out
+
+    fast = run()
+    with caplog.at_level(logging.DEBUG, logger="inalab.switch.trace"):
+        slow = run()
+    assert "Parser state common" in caplog.text
+    assert fast == slow == ["01110011", "02220021", "03000000", "01110000"]
+    src = Program(shared_state_program().build()).source
+    assert "def pf_parser__common(p):" in src  # two predecessors: its own function
+    assert "def pf_parser__s1(" not in src  # one predecessor: inlined
