@@ -505,15 +505,11 @@ class ActionCompiler:
         done()
 
     def _width_of(self, o: Any, path: str) -> int:
-        """Static bound on the width of an operand's value: the width of an unsigned
-        field (its slot always holds a value of that width); unbounded otherwise."""
-        if isinstance(o, dict) and o.get("type") == "field":
-            v = o.get("value")
-            if isinstance(v, list) and len(v) == 2 and v[1] != "$valid$":
-                _slot, w, signed = self.lay.field_slot(v[0], v[1], path)
-                if w and not signed:
-                    return int(w)
-        return 1 << 30
+        """Static bound on the width of an operand's value (ExprCompiler.bound: an
+        unsigned field holds values of its width, a mask bounds its result, ...);
+        unbounded when unknown."""
+        b = self.ex.bound(o)
+        return b if b is not None else 1 << 30
 
     def _reg(self, o: Any, path: str) -> tuple[str, int]:
         name = o.get("value")

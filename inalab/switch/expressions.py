@@ -203,6 +203,14 @@ class ExprCompiler:
             return f"({'' if op == '==' else 'not '}{fn}(p, {a}, {b}))"
         if op in ("+", "-") and left is None:
             return f"({op}{self.operand(right, path)})"
+        if op == "&":
+            # a mask no narrower than the other side's value (p4c's width casts) is a no-op
+            for keep, mask in ((left, right), (right, left)):
+                m = self.const(mask)
+                kb = self.bound(keep)
+                full = m is not None and m == (1 << m.bit_length()) - 1
+                if full and m is not None and kb is not None and kb <= m.bit_length():
+                    return self.operand(keep, path)
         if op in BINOPS:
             a = self.operand(left, path)
             b = self.operand(right, path)
@@ -268,6 +276,67 @@ class ExprCompiler:
             u = self.operand(left, path)
             return f"UNI[{u}][{right}]"
         raise JsonError(path, f"unknown expression operator '{op}'")
+
+    # ------------------------------------------------------------------ value bounds
+    def const(self, o: Any) -> int | None:
+        """The value of a constant operand, else None."""
+        if isinstance(o, dict) and o.get("type") == "hexstr":
+            try:
+                return int(str(o.get("value")), 16)
+            except (TypeError, ValueError):
+                return None
+        if isinstance(o, dict) and o.get("type") == "expression":
+            v = o.get("value")
+            if isinstance(v, dict) and "op" not in v:
+                return self.const(v)
+        return None
+
+    def bound(self, o: Any) -> int | None:
+        """A number of bits the operand's value always fits in (it is then never
+        negative), or None when unknown. Unsigned fields hold values of their width."""
+        if not isinstance(o, dict):
+            return None
+        t, v = o.get("type"), o.get("value")
+        c = self.const(o)
+        if c is not None:
+            return c.bit_length() if c >= 0 else None
+        if t == "bool":
+            return 1
+        if t == "field" and isinstance(v, list) and len(v) == 2:
+            if v[1] == "$valid$":
+                return 1
+            try:
+                _slot, w, signed = self.lay.field_slot(v[0], v[1], "")
+            except JsonError:
+                return None
+            return int(w) if w and not signed else None
+        if t != "expression" or not isinstance(v, dict):
+            return None
+        if "op" not in v:
+            return self.bound(v)
+        op, left, right = v["op"], v.get("left"), v.get("right")
+        if op in ("==", "!=", "<", "<=", ">", ">=", "and", "or", "not", "valid", "d2b", "b2d"):
+            return 1
+        if left is None:
+            return None
+        a, b = self.bound(left), self.bound(right)
+        if op == "&":
+            known = [x for x in (a, b) if x is not None]
+            return min(known) if known else None
+        if a is None or b is None:
+            return None
+        if op in ("|", "^"):
+            return max(a, b)
+        if op == "+":
+            return max(a, b) + 1
+        if op == "*":
+            return a + b
+        n = self.const(right)
+        if op == "<<" and n is not None:
+            return a + n
+        if op == ">>" and n is not None:
+            return max(a - n, 0)
+        return None
 
     def _union_stack_tuple(self, name: str) -> str:
         names = self.lay.union_stacks[name]
