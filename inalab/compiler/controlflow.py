@@ -67,6 +67,27 @@ class ControlFlowLowering(StatementLowering):
             f(None)
         return pl
 
+    def top_level_externs(self) -> list[str]:
+        """Extern instances declared at the top level of the program (outside any block),
+        visible in every parser, control, action and function through ``self.globals``.
+        p4c names them by their own name (or ``@name``), with no block prefix, and keeps
+        them even when nothing uses them; returns their names in declaration order."""
+        names: list[str] = []
+        for d in self.env.decls.values():
+            if not isinstance(d, A.Instantiation) or d.name == "main":
+                continue
+            t = self.env.resolve(d.type)
+            if not isinstance(t, ExternT):
+                continue  # a parser/control/package instance: only main's arguments count
+            CURRENT_LOC.set(d.loc)
+            if t.name not in _EXTERNS:
+                raise UnsupportedError(f"top-level instantiation of {t.name}", d.loc)
+            fq = (_annotation_str(d, "name") or d.name).lstrip(".")
+            args = [self.ex.lower(a, self.globals) for a in d.args]
+            self.globals.names[d.name] = instantiate(self.objs, d, fq, t, args)
+            names.append(fq)
+        return names
+
     def _control_locals(self, d: A.ControlDecl, scope: Scope, prefix: str) -> None:
         actions: dict[str, Val] = {}
         scope.names["$actions"] = Val({"type": "actions"}, BoolT(), "extern", members=actions)
@@ -296,7 +317,7 @@ class ControlFlowLowering(StatementLowering):
         cv.members["$applies"] = applies + 1
         if len(c.args) != len(sub.params):
             raise CompileError(f"{sub.name}.apply takes {len(sub.params)} arguments", c.loc)
-        inner = Scope()
+        inner = Scope(self.globals)
         inner.names.update(cv.members.get("$ctor", {}))
         for p, a in zip(sub.params, c.args, strict=True):
             t = self.env.resolve(p.type)

@@ -49,6 +49,16 @@ class ExternObjects:
         self.info: dict[str, dict[str, Any]] = {}  # fq name -> P4Info facts
         self._calc_names = 0
 
+    def move_to_end(self, names: list[str]) -> None:
+        """Put the counter, meter and register arrays called ``names`` after the others, in
+        that order, and number every array again: p4c's bmv2 backend converts the program's
+        top-level extern instances last (``ConvertGlobals``, after the controls)."""
+        rank = {n: i for i, n in enumerate(names)}
+        for arrays in (self.counter_arrays, self.meter_arrays, self.register_arrays):
+            arrays.sort(key=lambda o: (o["name"] in rank, rank.get(o["name"], 0)))
+            for i, o in enumerate(arrays):
+                o["id"] = i
+
     def calculation(self, algo: str, inputs: list[Json], frag: A.Node) -> str:
         n = self._calc_names
         self._calc_names += 1

@@ -52,6 +52,7 @@ class Lowering(ControlFlowLowering):
         self._switch_count = 0
         self._reapply = ""
         self._synth: dict[str, int] = {}
+        self.globals = Scope()
         self.prog_tag = re.sub(r"[^A-Za-z0-9_]", "", Path(filename).stem)
 
     # ================================================================ program
@@ -64,6 +65,7 @@ class Lowering(ControlFlowLowering):
             raise UnsupportedError("architecture other than v1model V1Switch", main.loc)
         if len(main.args) != 6:
             raise CompileError("V1Switch takes 6 arguments", main.loc)
+        global_externs = self.top_level_externs()
         blocks: list[A.ParserDecl | A.ControlDecl] = []
         ctor_args: list[tuple[A.Expr, ...]] = []
         for a in main.args:
@@ -78,7 +80,7 @@ class Lowering(ControlFlowLowering):
             ctor_args.append(a.args)
         # constructor arguments of the six blocks: constants bound in each block's scope
         ctors = [
-            self.bind_ctor_args(d, args, Scope(), d.name, a)
+            self.bind_ctor_args(d, args, self.globals, d.name, a)
             for d, args, a in zip(blocks, ctor_args, main.args, strict=True)
         ]
         parser, vck, ig, eg, ck, dep = blocks
@@ -105,6 +107,7 @@ class Lowering(ControlFlowLowering):
             self._checksum_control(d, [hdrs, meta], verify, ctor)
         assert isinstance(dep, A.ControlDecl)
         self.deparsers.append(self._deparser(dep, [None, hdrs], ctors[5]))
+        self.objs.move_to_end(global_externs)
         self.inst.finish()
         return self._json()
 

@@ -113,7 +113,7 @@ def _expand_subparsers(
         sub: A.ParserDecl = inst.members["$parser"]
         if len(s.call.args) != len(sub.params):
             raise CompileError(f"{sub.name}.apply takes {len(sub.params)} arguments", s.loc)
-        sub_scope = Scope()
+        sub_scope = Scope(low.globals)
         sub_scope.names.update(inst.members.get("$ctor", {}))
         for p, a in zip(sub.params, s.call.args, strict=True):
             sub_scope.names[p.name] = low.ex.lower(a, scope)

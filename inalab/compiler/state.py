@@ -42,6 +42,7 @@ class LoweringState:
     _returns: list[list[Setter]]
     _seq_returned: bool
     _switch_count: int
+    globals: Scope  # the program's top-level extern instances, parent of every block scope
     _reapply: str  # set while a control instance is inlined again: keys its action copies
 
     def _source_info(self, node: A.Node) -> Json:
@@ -58,7 +59,7 @@ class LoweringState:
         vals: list[Val | None],
         ctor: dict[str, Val] | None = None,
     ) -> Scope:
-        scope = Scope()
+        scope = Scope(self.globals)
         scope.names.update(ctor or {})
         for p, v in zip(d.params, vals, strict=False):
             if v is None:
@@ -79,8 +80,10 @@ class LoweringState:
         """Values of a parser/control's constructor parameters for one instance ``fq``
         (p4c specializes the type per instance; we bind the values in the instance's scope
         when it is inlined). Arguments are compile-time constants, evaluated in the
-        instantiating scope ``outer``, or extern instantiations, which become objects named
-        ``<fq>.<parameter>`` (p4c's name); missing arguments take the parameter's default."""
+        instantiating scope ``outer``, extern instantiations, which become objects named
+        ``<fq>.<parameter>`` (p4c's name), or extern instances visible in ``outer`` (top
+        level or the instantiating control), passed on as they are: the block shares that
+        object and its name. Missing arguments take the parameter's default."""
         params = d.ctor_params
         if len(args) > len(params):
             raise CompileError(
@@ -110,11 +113,22 @@ class LoweringState:
                 bound[p.name] = instantiate(self.objs, decl, name, at, vals)
                 continue
             if isinstance(t, ExternT):
-                raise UnsupportedError(
-                    f"constructor argument for {p.name} of {d.name} that is not an "
-                    f"instantiation of {t.name}",
-                    arg.loc,
-                )
+                # an instance declared elsewhere (top level or the instantiating block):
+                # the block uses that object, under its own name (p4c passes it through)
+                v = self.ex.lower(arg, outer)
+                vt = v.type
+                if (
+                    v.kind != "extern"
+                    or not isinstance(vt, ExternT)
+                    or vt.name != t.name
+                    or (t.args and vt.args and vt.args != t.args)
+                ):
+                    raise CompileError(
+                        f"constructor parameter {p.name} of {d.name} needs a {type_name(t)}",
+                        arg.loc,
+                    )
+                bound[p.name] = v
+                continue
             v = self.ex.coerce(self.ex.lower(arg, outer, t), t, arg)
             if v.kind != "const":
                 raise UnsupportedError(

@@ -97,7 +97,7 @@ class StatementLowering(LoweringState):
         simple = not any(_contains_return(s) for s in body[:-1]) and (
             last is None or isinstance(last, A.Return) or not _contains_return(last)
         )
-        inner = Scope(outer)
+        inner = Scope(outer or self.globals)
         for p, a in zip(fd.params, c.args, strict=True):
             t = self.env.resolve(p.type)
             if p.direction in ("out", "inout"):

@@ -56,7 +56,9 @@ def warn_unused(env: Env) -> None:
         if name not in used:
             kind = "Control" if isinstance(b, A.ControlDecl) else "Parser"
             warn("unused", f"{kind} {name} is not used; removing", b.loc)
-    refs: set[str] = set()
+    # top-level instances may be passed to main's blocks or used by top-level actions
+    refs: set[str] = _names(env.main.args)
+    refs |= _names((tuple(env.actions.values()), tuple(env.functions.values())))
     for name in used:
         b = blocks[name]
         body = b.body if isinstance(b, A.ControlDecl) else b.states

@@ -120,12 +120,13 @@ def test_non_constant_constructor_argument_is_unsupported() -> None:
     assert ei.value.line == 12
 
 
-def test_extern_parameter_needs_an_instantiation() -> None:
+def test_extern_parameter_needs_a_counter() -> None:
     sub = """control Cnt(in bit<8> i)(counter c) {
     apply { c.count((bit<32>)i); }
 }"""
     src = _program(sub, "Cnt(8w1) k1;", "k1.apply(h.h.a);")
-    with pytest.raises(CompileError, match="not an instantiation of counter"):
+    # neither a counter instantiation nor a counter instance (top level or local)
+    with pytest.raises(CompileError, match="parameter c of Cnt needs a counter"):
         compile_source(src, filename="t.p4")
     src = _program(sub, "Cnt(meter(32w1, MeterType.packets)) k1;", "k1.apply(h.h.a);")
     with pytest.raises(CompileError, match="parameter c of Cnt needs a counter"):
