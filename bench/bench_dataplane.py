@@ -1,6 +1,7 @@
 """Benchmark: INA contributions per second through p4src/ina.p4 in the switch core.
 
     .venv/bin/python bench/bench_dataplane.py [--lanes 32 64] [--rounds 200] [--workers 4] [--repeat 3]
+    .venv/bin/python bench/bench_dataplane.py --bytecodes   # work per contribution, load-proof
 
 Compiles the program with inalab-p4c, loads it into ``inalab.switch.core.Switch``,
 and feeds ``rounds`` complete aggregation rounds of ``workers`` contributions
@@ -17,7 +18,9 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 import numpy as np
 
@@ -29,8 +32,9 @@ from tests.dataplane.harness import Rig  # noqa: E402
 from tests.dataplane.packets import contribution  # noqa: E402
 
 
-def run(lanes: int, rounds: int, workers: int) -> tuple[float, float, int]:
-    """(contributions/s wall, CPU seconds per contribution, contributions)."""
+def run(lanes: int, rounds: int, workers: int, bytecodes: bool = False) -> tuple[float, float, int]:
+    """(contributions/s wall, CPU seconds per contribution, contributions); with
+    ``bytecodes``, (0, Python bytecode instructions per contribution, contributions)."""
     rig = Rig(lanes=lanes, slots=64)
     ports = tuple(range(1, workers + 1))
     rig.rack(1, ports, mcast=1, mode=JobMode.DEDICATED, size=64)
@@ -54,6 +58,8 @@ def run(lanes: int, rounds: int, workers: int) -> tuple[float, float, int]:
             done.set()
 
     rig.sw.set_transmit_handler(tx)
+    if bytecodes:
+        return 0.0, count_bytecodes(rig, frames, want, lambda: sent), len(frames)
     gc.collect()  # start from a clean heap: no collection of the setup's garbage in the timing
     t0, c0 = time.perf_counter(), time.process_time()
     for port, data in frames:
@@ -66,13 +72,51 @@ def run(lanes: int, rounds: int, workers: int) -> tuple[float, float, int]:
     return len(frames) / dt, cpu / len(frames), len(frames)
 
 
+def count_bytecodes(
+    rig: Rig, frames: list[tuple[int, bytes]], want: int, sent: Callable[[], int]
+) -> float:
+    """Python bytecode instructions the switch executes per contribution (the whole
+    receive path, result copies included): a measure of the pipeline's work that the
+    load of a shared machine does not move."""
+    count = 0
+
+    def tracer(frame: FrameType, event: str, _arg: object) -> Callable[..., object]:
+        nonlocal count
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            count += 1
+        return tracer
+
+    for port, data in frames:
+        sys.settrace(tracer)
+        try:
+            rig.sw.receive(port, data)
+        finally:
+            sys.settrace(None)
+    rig.sw.wait_idle(120.0)
+    rig.close()
+    if sent() != want:
+        raise SystemExit(f"expected {want} result copies, got {sent()}")
+    return count / len(frames)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--lanes", type=int, nargs="+", default=[32, 64])
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--repeat", type=int, default=3, help="runs per K; best and median printed")
+    ap.add_argument(
+        "--bytecodes",
+        action="store_true",
+        help="count Python bytecode instructions per contribution instead of timing",
+    )
     args = ap.parse_args()
+    if args.bytecodes:
+        for k in args.lanes:
+            per = run(k, args.rounds, args.workers, bytecodes=True)[1]
+            print(f"K={k:2d} workers={args.workers}: {per:.0f} bytecodes/contribution")
+        return 0
     results = {}
     for k in args.lanes:
         got = [run(k, args.rounds, args.workers) for _ in range(args.repeat)]
