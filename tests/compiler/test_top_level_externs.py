@@ -176,3 +176,32 @@ def test_corpus_program_names(repo_root: Path) -> None:
     assert [r.preamble.name for r in info.registers] == ["last_payload", "hop_marks"]
     assert [c.preamble.name for c in info.counters] == ["visits"]
     assert prog.warnings == ()
+
+
+def test_one_instance_given_to_ingress_and_egress_and_to_an_apply_parameter() -> None:
+    src = HEAD + (
+        "register<bit<32>>(4) acc;\n"
+        "control Add(register<bit<32>> reg, in bit<32> i, in bit<32> x) {\n"
+        "    apply { bit<32> cur; reg.read(cur, i); reg.write(i, cur + x); }\n"
+        "}\n"
+        "control I(inout H h, inout M m, inout standard_metadata_t sm)"
+        "(register<bit<32>> r) {\n"
+        "    Add() add;\n"
+        "    apply { add.apply(r, 0, h.h.v); sm.egress_spec = 1; }\n"
+        "}\n"
+        "control E(inout H h, inout M m, inout standard_metadata_t sm)"
+        "(register<bit<32>> r) {\n"
+        "    apply { r.write(1, h.h.v); }\n"
+        "}\n"
+        "V1Switch(P(), V(), I(acc), E(acc), C(), D()) main;\n"
+    )
+    prog = compile_source(src)
+    assert _names(prog.bmv2_json["register_arrays"]) == [("acc", 0)]
+    ops = [
+        (p["op"], p["parameters"][1 if p["op"] == "register_read" else 0]["value"])
+        for a in prog.bmv2_json["actions"]
+        for p in a["primitives"]
+        if p["op"].startswith("register_")
+    ]
+    assert ops == [("register_read", "acc"), ("register_write", "acc"), ("register_write", "acc")]
+    assert [r.preamble.name for r in prog.p4info.registers] == ["acc"]
