@@ -33,6 +33,8 @@ def _annotation_str(d: A.Decl | A.KeyElem, name: str) -> str | None:
     return None
 
 
+_BLOCK_DECLS = (A.ParserDecl, A.ControlDecl, A.TypeDeclProto)
+
 _EXTERNS = {
     "counter",
     "direct_counter",
@@ -76,10 +78,13 @@ class ControlFlowLowering(StatementLowering):
         for d in self.env.decls.values():
             if not isinstance(d, A.Instantiation) or d.name == "main":
                 continue
-            t = self.env.resolve(d.type)
-            if not isinstance(t, ExternT):
+            tname = d.type.name if isinstance(d.type, A.NamedTypeRef) else None
+            if isinstance(self.env.decls.get(tname or ""), _BLOCK_DECLS):
                 continue  # a parser/control/package instance: only main's arguments count
             CURRENT_LOC.set(d.loc)
+            t = self.env.resolve(d.type)
+            if not isinstance(t, ExternT):
+                raise CompileError(f"{d.name}: cannot instantiate {type_name(t)}", d.loc)
             if t.name not in _EXTERNS:
                 raise UnsupportedError(f"top-level instantiation of {t.name}", d.loc)
             fq = (_annotation_str(d, "name") or d.name).lstrip(".")

@@ -205,3 +205,23 @@ def test_one_instance_given_to_ingress_and_egress_and_to_an_apply_parameter() ->
     ]
     assert ops == [("register_read", "acc"), ("register_write", "acc"), ("register_write", "acc")]
     assert [r.preamble.name for r in prog.p4info.registers] == ["acc"]
+
+
+def test_typedef_of_an_extern_type_and_non_extern_instances() -> None:
+    body = (
+        "control I(inout H h, inout M m, inout standard_metadata_t sm) {\n"
+        "    apply { seen.write(1, h.h.v); }\n"
+        "}\n"
+        "control E(inout H h, inout M m, inout standard_metadata_t sm) { apply { } }\n"
+    )
+    main = "V1Switch(P(), V(), I(), E(), C(), D()) main;\n"
+    src = HEAD + "typedef register<bit<32>> reg_t;\nreg_t(4) seen;\n" + body + main
+    assert _names(compile_source(src).bmv2_json["register_arrays"]) == [("seen", 0)]
+    src = HEAD + "typedef bit<8> reg_t;\nreg_t(4) seen;\n" + body + main
+    with pytest.raises(CompileError, match="seen: cannot instantiate bit<8>") as e:
+        compile_source(src)
+    assert e.value.loc is not None and e.value.loc.line == 13
+    # a control instance at the top level is not an extern: main must instantiate in place
+    src = HEAD + "register<bit<32>>(4) seen;\n" + body + "I() ig;\n" + main.replace("I()", "ig")
+    with pytest.raises(CompileError, match="V1Switch argument that is not a parser/control"):
+        compile_source(src)
