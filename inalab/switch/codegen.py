@@ -274,3 +274,25 @@ def flow_table(
         return FlowStep((f"TN_{tid}(p)",), possible.pop(), may_exit=may_exit)
     succ = tuple(sorted(x for x in possible if x is not None))
     return FlowStep((f"_n = TN_{tid}(p)",), None, True, may_exit, succ)
+
+
+def gen_checksums(checksums: list[tuple[str, str, int, int, bool, bool]], error: int) -> Source:
+    """``ck_verify(p)`` and ``ck_update(p)``: a program's checksums, each given as
+    (if-test, calculation function, target slot, width, verify, update), in order;
+    a failed verification sets slot ``error`` (standard_metadata.checksum_error)."""
+    src = Source()
+    for kind in ("verify", "update"):
+        src.add(f"def ck_{kind}(p):")
+        src.indent()
+        src.add("F = p.F; V = p.V; d = ()")
+        for test, calc, slot, width, verify, update in checksums:
+            m = (1 << width) - 1
+            if kind == "verify" and verify:
+                src.add(f"if {test}:")
+                src.add(f"    if {calc}(p) & {m} != F[{slot}]: F[{error}] = 1")
+            elif kind == "update" and update:
+                src.add(f"if {test}:")
+                src.add(f"    F[{slot}] = {calc}(p) & {m}")
+        src.add("return None")
+        src.dedent()
+    return src

@@ -131,10 +131,13 @@ def _ingress_one(
             F[prog.s_parser_error] = e.code
         except PacketError:
             pass
-    for cs in prog.verify_checksums:
-        if cs.cond(p) and (cs.calc(p) & ((1 << cs.width) - 1)) != F[cs.slot]:
-            F[sm["checksum_error"]] = 1
-            if tr:
+    if not tr:
+        if prog.verify_checksums:
+            prog.verify_fast(p)
+    else:
+        for cs in prog.verify_checksums:
+            if cs.cond(p) and (cs.calc(p) & ((1 << cs.width) - 1)) != F[cs.slot]:
+                F[sm["checksum_error"]] = 1
                 trace.debug("[%d.%d] Checksum '%s' verification failed", p.pid, p.copy, cs.name)
     n = prog.ingress_init if tr else prog.ingress_fast
     if tr:
@@ -323,9 +326,13 @@ def _finish_egress(
     if F[prog.s_egress_spec] == sw.drop_port:
         sw._drop(p, "egress_spec is the drop port at the end of egress")
         return
-    for cs in prog.update_checksums:
-        if cs.cond(p):
-            F[cs.slot] = cs.calc(p) & ((1 << cs.width) - 1)
+    if not tr:
+        if prog.update_checksums:
+            prog.update_fast(p)
+    else:
+        for cs in prog.update_checksums:
+            if cs.cond(p):
+                F[cs.slot] = cs.calc(p) & ((1 << cs.width) - 1)
     out = prog.deparse(p)
     if p.recirculate is not None:
         if tr:

@@ -22,7 +22,9 @@ from inalab.switch.codegen import (
     Source,
     compile_functions,
     flow_table,
+    gen_checksums,
     gen_flow,
+    simplify_test,
 )
 from inalab.switch.control import GroupRef, MemberRef
 from inalab.switch.deparser import compile_deparser
@@ -202,12 +204,14 @@ class Program:
                     key = f"({''.join(x + ', ' for x in parts)})"
                 self.key_exprs[at(t, "name", tp)] = key
                 src.add(f"    return {key}")
+        ck_tests: list[str] = []
         for ci, cs in enumerate(j.get("checksums", []) or []):
             cp = at_path(f"checksums[{ci}]")
             cond = cs.get("if_cond")
             src.add(f"def ckc_{ci}(p):")
             src.add("    F = p.F; V = p.V; d = ()")
-            src.add(f"    return {ex.operand(cond, cp + '.if_cond') if cond else 'True'}")
+            ck_tests.append(ex.operand(cond, cp + ".if_cond") if cond else "True")
+            src.add(f"    return {ck_tests[-1]}")
         # field lists / learn lists
         for i, fl in enumerate(j.get("field_lists", []) or []):
             at_path(f"field_lists[{i}]")
@@ -261,6 +265,24 @@ class Program:
         self._build_pipelines(pipelines, ns, names)
         self.verify_checksums = [c for c in self.checksums if c.verify]
         self.update_checksums = [c for c in self.checksums if c.update]
+        # both lists as one generated function each, for tracing off
+        ck = gen_checksums(
+            [
+                (
+                    simplify_test(t),
+                    names.calcs[cs["calculation"]],
+                    c.slot,
+                    c.width,
+                    c.verify,
+                    c.update,
+                )
+                for t, c, cs in zip(ck_tests, self.checksums, j.get("checksums") or [], strict=True)
+            ],
+            self.sm["checksum_error"],
+        )
+        compile_functions(ck.text(), ns, f"<bmv2 checksums:{j.get('program', '')}>")
+        self.verify_fast: Callable[[Packet], None] = ns["ck_verify"]
+        self.update_fast: Callable[[Packet], None] = ns["ck_update"]
         sm = self.sm
         self.s_ingress_port = sm["ingress_port"]
         self.s_instance_type = sm["instance_type"]
