@@ -11,7 +11,18 @@ from .errors import CompileError, UnsupportedError
 from .exprs import Scope, Val, as_bool, expr, hexstr, param_json
 from .externs import check_call, deprecated, extern_function, method_call
 from .state import LoweringState
-from .typesys import CURRENT_LOC, BitT, BoolT, ExternT, StructLikeT, Type, VarbitT, VoidT, width_of
+from .typesys import (
+    CURRENT_LOC,
+    BitT,
+    BoolT,
+    ExternT,
+    StructLikeT,
+    Type,
+    VarbitT,
+    VoidT,
+    type_name,
+    width_of,
+)
 
 Json = dict[str, Any]
 Setter = Callable[[str | None], None]
@@ -67,6 +78,13 @@ def _contains_return(s: A.Stmt) -> bool:
     return False
 
 
+def _extern_name(t: Type) -> str:
+    """``register<bit<32>>``: an extern type with its type arguments."""
+    if isinstance(t, ExternT) and t.args:
+        return f"{t.name}<{', '.join(_extern_name(x) for x in t.args)}>"
+    return type_name(t)
+
+
 class StatementLowering(LoweringState):
     # ================================================================ statements -> primitives
     def _find_function(self, f: A.Expr, scope: Scope) -> tuple[A.FunctionDecl, Scope | None] | None:
@@ -100,6 +118,9 @@ class StatementLowering(LoweringState):
         inner = Scope(outer or self.globals)
         for p, a in zip(fd.params, c.args, strict=True):
             t = self.env.resolve(p.type)
+            if isinstance(t, ExternT):
+                inner.names[p.name] = self._extern_argument(fd, p, t, a, scope)
+                continue
             if p.direction in ("out", "inout"):
                 v = self.ex.lower(a, scope, t)
                 if v.kind not in ("field", "header", "struct", "stack", "union"):
@@ -133,6 +154,31 @@ class StatementLowering(LoweringState):
         finally:
             self._inlining.discard(fd.name)
         return None
+
+    def _extern_argument(
+        self, fd: A.FunctionDecl, p: A.Param, t: ExternT, a: A.Expr, scope: Scope
+    ) -> Val:
+        """An extern-typed function parameter (SwitchML's ``register<bit<32>> bitmap``):
+        p4c inlines the function, so the parameter is the caller's instance itself."""
+        if p.direction:
+            raise CompileError(
+                f"{fd.name}: extern parameter {p.name} cannot have direction {p.direction}",
+                p.loc,
+            )
+        v = self.ex.lower(a, scope)
+        vt = v.type
+        if (
+            v.kind != "extern"
+            or not isinstance(vt, ExternT)
+            or vt.name != t.name
+            or (t.args and vt.args and vt.args != t.args)
+        ):
+            raise CompileError(
+                f"{fd.name}: argument for parameter {p.name} must be a {_extern_name(t)}, "
+                f"not {_extern_name(vt)}",
+                a.loc,
+            )
+        return v
 
     def _inline_returning_body(self, fd: A.FunctionDecl, inner: Scope) -> Val | None:
         """A body with returns inside branches: every ``return e`` becomes an assignment to
