@@ -49,6 +49,33 @@ def _slots(text: str) -> set[int]:
     return set(_slot_list(text))
 
 
+def _uses(text: str, name: str) -> int:
+    return len(re.findall(rf"\b{name}\b", text))
+
+
+def _forward(stmts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Copy propagation in a register run: a local whose value only the next
+    statement reads (it is overwritten before any other read, so not stored at the
+    run's end) is replaced there by its expression (``f50 = R[_i]; f120 = f50 + x``
+    becomes ``f120 = R[_i] + x``: nothing runs between the two)."""
+    out: list[tuple[str, str]] = []
+    pending = list(stmts)
+    while pending:
+        lhs, rhs = pending.pop(0)
+        if lhs.startswith("f") and pending and _uses(pending[0][1], lhs) == 1:
+            rest = pending[1:]
+            if pending[0][0] == lhs:
+                dead = True  # the next statement overwrites it
+            else:
+                nxt = next((k for k, (left, _) in enumerate(rest) if left == lhs), None)
+                dead = nxt is not None and not any(_uses(r, lhs) for _, r in rest[: nxt + 1])
+            if dead:
+                pending[0] = (pending[0][0], re.sub(rf"\b{lhs}\b", f"({rhs})", pending[0][1]))
+                continue
+        out.append((lhs, rhs))
+    return out
+
+
 @dataclass(frozen=True)
 class RunOp:
     """One primitive of a register run: ``set`` a field slot to ``value``, ``read``
@@ -312,12 +339,15 @@ class ActionCompiler:
         src.indent()
         for s in sorted(local):
             src.add(f"f{s} = F[{s}]")
+        stmts: list[tuple[str, str]] = []
         for op in run:
             if op.kind == "write":
-                src.add(f"{op.reg}[_i] = {sub(op.value)}")
+                stmts.append((f"{op.reg}[_i]", sub(op.value)))
             else:
-                src.add(f"f{op.slot} = {sub(op.value)}")
+                stmts.append((f"f{op.slot}", sub(op.value)))
                 local.add(op.slot)
+        for lhs, rhs in _forward(stmts):
+            src.add(f"{lhs} = {rhs}")
         src.add("; ".join(f"F[{s}] = f{s}" for s in written) if written else "pass")
         src.dedent()
         src.add("else:")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from inalab.switch.actions import RunOp
+from inalab.switch.actions import RunOp, _forward
 from inalab.switch.core import Switch
 from inalab.switch.loader import Program
 
@@ -119,3 +119,15 @@ def test_counts_inline_and_after_a_reset() -> None:
     sw.counter_reset("cnt")
     sw.receive(0, bytes([1, 0, 0, 0]))
     assert [sw.counter_read("cnt", i) for i in range(4)] == [(0, 0), (1, 4), (0, 0), (0, 0)]
+
+
+def test_copy_propagation_only_for_a_value_the_next_statement_alone_reads() -> None:
+    forwarded = _forward([("f1", "R[_i]"), ("f2", "f1 + 1"), ("f1", "Q[_i]")])
+    assert forwarded == [("f2", "(R[_i]) + 1"), ("f1", "Q[_i]")]
+    final = [("f1", "R[_i]"), ("f2", "f1 + 1")]  # f1 is stored at the run's end
+    assert _forward(final) == final
+    twice = [("f1", "R[_i]"), ("f2", "f1 + f1"), ("f1", "Q[_i]")]
+    assert _forward(twice) == twice
+    later = [("f1", "R[_i]"), ("f2", "f1"), ("f3", "f1"), ("f1", "Q[_i]")]
+    assert _forward(later) == later
+    assert _forward([("f1", "R[_i]"), ("f1", "f1 + 1")]) == [("f1", "(R[_i]) + 1")]
