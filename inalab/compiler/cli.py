@@ -128,19 +128,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.p4runtime_file:
         fmt = {"text": "txtpb", "json": "json", "binary": "bin"}[args.p4runtime_format]
         outputs.append((Path(args.p4runtime_file), prog.p4info_text(fmt)))
+    for path, _ in outputs:
+        if path.is_dir():
+            sys.stderr.write(f"inalab-p4c: error: cannot write {path}: Is a directory\n")
+            return 1
     # all or nothing: write temporaries first, then rename them into place
     temps: list[tuple[Path, Path]] = []
+    target = out
     try:
         for path, data in outputs:
+            target = path
             tmp = path.with_name(path.name + ".tmp")
             tmp.write_bytes(data)
             temps.append((tmp, path))
         for tmp, path in temps:
+            target = path
             tmp.replace(path)
     except OSError as e:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
-        sys.stderr.write(f"inalab-p4c: error: cannot write output: {e}\n")
+        why = e.strerror or str(e)
+        sys.stderr.write(f"inalab-p4c: error: cannot write {target}: {why}\n")
         return 1
     return 0
 

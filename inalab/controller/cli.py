@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -127,6 +128,8 @@ def _fabric(args: argparse.Namespace) -> Any:
     if len(programs) > 1:
         raise ConfigError(f"switches run different programs {sorted(programs)}: one at a time")
     prog = programs.pop() if programs else "ina"
+    if not 0 <= args.election_id < 2**64:
+        raise ConfigError(f"--election-id {args.election_id}: must be in 0..2^64-1")
     build = Path(args.build_dir)
     json_file = Path(args.json_file or build / f"{prog}.json")
     p4info = Path(args.p4info or build / f"{prog}.p4info.txtpb")
@@ -160,6 +163,10 @@ def _serve(args: argparse.Namespace) -> int:
             importlib.import_module(args.policy_module)
         except ImportError as e:
             raise ConfigError(f"--policy-module {args.policy_module}: {e}") from None
+    if not 0 < args.telemetry_interval < math.inf:
+        raise ConfigError(f"--telemetry-interval {args.telemetry_interval}: must be > 0 seconds")
+    if not 0 <= args.drain_timeout < math.inf:
+        raise ConfigError(f"--drain-timeout {args.drain_timeout}: must be >= 0 seconds")
     policy = make_policy(args.policy)
     listen = _listen(args.listen)
     fabric = _fabric(args)
@@ -197,6 +204,8 @@ def _program(args: argparse.Namespace) -> int:
 def _client(args: argparse.Namespace) -> Any:
     from inalab.controller.client import ControllerClient
 
+    if not args.url.startswith(("http://", "https://")):
+        raise ConfigError(f"--url {args.url}: expected http://HOST:PORT")
     return ControllerClient(args.url)
 
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,8 @@ from inalab.hosts.errors import AllreduceTimeout, ConfigError, HostsError, Input
 from inalab.hosts.ps import ParameterServer, PsJob
 from inalab.hosts.worker import Worker
 from inalab.protocol import format as fmt
+
+LOG_LEVELS = ("debug", "info", "warning", "warn", "error", "critical")
 
 
 def _logging(level: str) -> None:
@@ -115,25 +119,33 @@ def worker_main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="seed for --random")
     p.add_argument("--rounds", type=int, default=1, help="allreduce calls (default 1)")
     p.add_argument("--output", help="write the last result here (.npy)")
-    p.add_argument("--log-level", default="warning")
+    p.add_argument("--log-level", type=str.lower, choices=LOG_LEVELS, default="warning")
     args = p.parse_args(argv)
     _logging(args.log_level)
     prog = "inalab-worker"
     try:
         if args.rounds < 1:
             raise ConfigError(f"--rounds {args.rounds} must be >= 1")
+        if args.output:  # checked before the allreduce, so its result is not lost
+            out_path = Path(args.output)
+            if out_path.is_dir() or not out_path.parent.is_dir():
+                why = "a directory" if out_path.is_dir() else "its directory does not exist"
+                raise InputError(f"--output {args.output}: cannot write ({why})")
         if args.controller is not None:
             out = _run_managed(args)
         else:
             if args.job is not None:
                 raise ConfigError("--job goes with --controller (the config file names the job)")
-            cfg = JobConfig.from_json(
-                args.config,
-                rank=args.rank,
-                server=args.server,
-                via=args.via,
-                first_packet=args.first_packet,
-            )
+            try:
+                cfg = JobConfig.from_json(
+                    args.config,
+                    rank=args.rank,
+                    server=args.server,
+                    via=args.via,
+                    first_packet=args.first_packet,
+                )
+            except UnicodeDecodeError:  # JobConfig.from_json reads the file as text
+                raise ConfigError(f"{args.config}: not a UTF-8 text file") from None
             arr = _load_input(args)
             with Worker(cfg) as w:
                 out = arr
@@ -170,20 +182,23 @@ def ps_main(argv: Sequence[str] | None = None) -> int:
         "--config", action="append", default=[], help="job JSON (job_id, n_workers used)"
     )
     p.add_argument("--duration", type=float, help="stop after this many seconds")
-    p.add_argument("--log-level", default="info")
+    p.add_argument("--log-level", type=str.lower, choices=LOG_LEVELS, default="info")
     args = p.parse_args(argv)
     _logging(args.log_level)
     prog = "inalab-ps"
     try:
         jobs = [PsJob.parse(j) for j in args.job]
         for c in args.config:
-            cfg = JobConfig.from_json(c)
+            try:
+                cfg = JobConfig.from_json(c)
+            except UnicodeDecodeError:  # JobConfig.from_json reads the file as text
+                raise ConfigError(f"{c}: not a UTF-8 text file") from None
             jobs.append(PsJob(cfg.job_id, cfg.n_workers))
         ids = [j.job_id for j in jobs]
         if len(set(ids)) != len(ids):
             raise ConfigError(f"job ids given twice: {sorted(ids)}")
-        if args.duration is not None and args.duration <= 0:
-            raise ConfigError(f"--duration {args.duration} must be > 0")
+        if args.duration is not None and not 0 < args.duration < math.inf:
+            raise ConfigError(f"--duration {args.duration} must be > 0 and finite")
         server = ParameterServer(jobs, parse_address(args.listen, fmt.INA_PS_UDP_PORT))
     except HostsError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)

@@ -65,6 +65,18 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--thrift-base", type=int, default=9090, help="first switch runtime port")
 
 
+def check_common_arguments(args: argparse.Namespace) -> None:
+    """The shared options, checked before any network starts (ScenarioError)."""
+    for flag, port in (("--grpc-base", args.grpc_base), ("--thrift-base", args.thrift_base)):
+        if not 1024 <= port < 65536:
+            raise ScenarioError(f"{flag} {port}: must be in 1024..65535")
+    if args.seed < 0:
+        raise ScenarioError(f"--seed {args.seed}: must be >= 0")
+    for flag, d in (("--out", args.out), ("--logs", args.logs), ("--build", args.build)):
+        if Path(d).exists() and not Path(d).is_dir():
+            raise ScenarioError(f"{flag} {d}: not a directory")
+
+
 def options_from(args: argparse.Namespace) -> RunOptions:
     import os
 
@@ -135,11 +147,21 @@ def scenario_main(module: ModuleType, argv: Sequence[str] | None = None) -> int:
 
             try:
                 doc = json.loads(Path(args.replot).read_text())
+            except OSError as e:
+                raise ScenarioError(f"--replot {args.replot}: {e.strerror or e}") from None
+            except ValueError as e:  # bad JSON, or not UTF-8 text
+                raise ScenarioError(f"--replot {args.replot}: not a results file: {e}") from None
+            if not isinstance(doc, dict) or not isinstance(doc.get("rows"), list):
+                raise ScenarioError(f"--replot {args.replot}: not a results file (no 'rows' list)")
+            try:
                 pngs = module.plots(doc["rows"], doc, Path(args.out))
-            except (OSError, ValueError, KeyError) as e:
-                raise ScenarioError(f"--replot {args.replot}: {e}") from None
+            except (KeyError, TypeError, ValueError) as e:
+                raise ScenarioError(
+                    f"--replot {args.replot}: rows not of {module.NAME}: {type(e).__name__} {e}"
+                ) from None
             print("plots: " + ", ".join(str(x) for x in pngs))
             return 0
+        check_common_arguments(args)
         opts = options_from(args)
         outcome: Outcome = module.run(opts, args)
         report(module.NAME, opts, outcome)

@@ -3,6 +3,9 @@
 inalab-stf prog.json prog.stf
 inalab-stf prog.p4 prog.stf
 inalab-stf --dir DIR            # every NAME.stf with NAME.json (or NAME.p4)
+
+Exit status: 0 every test passed, 1 a test failed, 2 bad arguments or an input
+file that cannot be read (one line on stderr).
 """
 
 from __future__ import annotations
@@ -23,6 +26,21 @@ def _one(program: Path, stf: Path, verbose: bool) -> StfResult:
         return StfResult(stf.name, False, (str(exc),))
     except Exception as exc:  # any other failure of one test is that test's FAIL
         return StfResult(stf.name, False, (f"{type(exc).__name__}: {exc}",))
+
+
+def _unreadable(f: Path) -> str | None:
+    """Why ``f`` cannot be used as an input text file, or None."""
+    try:
+        if f.is_dir():
+            return "is a directory"
+        f.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    except UnicodeDecodeError as exc:
+        return f"not a UTF-8 text file (byte {exc.start})"
+    return None
 
 
 def _report(r: StfResult, label: str, verbose: bool) -> None:
@@ -52,8 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         if not d.is_dir():
             print(f"inalab-stf: error: {d}: not a directory", file=sys.stderr)
             return 2
+        stfs = sorted(d.glob("*.stf"))
+        if not stfs:
+            print(f"inalab-stf: error: {d}: no NAME.stf files", file=sys.stderr)
+            return 2
         passed = failed = 0
-        for stf in sorted(d.glob("*.stf")):
+        for stf in stfs:
             prog = stf.with_suffix(".json")
             if not prog.exists():
                 prog = stf.with_suffix(".p4")
@@ -75,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     prog, stf = Path(args.program), Path(args.stf)
     for f in (prog, stf):
-        if not f.exists():
-            print(f"inalab-stf: error: {f}: no such file", file=sys.stderr)
+        why = _unreadable(f)
+        if why:
+            print(f"inalab-stf: error: {f}: {why}", file=sys.stderr)
             return 2
     r = _one(prog, stf, args.verbose)
     _report(r, stf.stem, args.verbose)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import logging
+import math
 import os
 import signal
 import sys
@@ -68,6 +69,16 @@ def _int(text: str) -> int:
         return int(text, 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
 
 
 def _main_parser() -> _Parser:
@@ -139,7 +150,7 @@ def _main_parser() -> _Parser:
         help="e.g. 1:egress:delay=5,jitter=1,loss=0.01 (DIR ingress, egress or both)",
     )
     p.add_argument("--queue-depth", type=_int, help="egress queue depth in packets (default 64)")
-    p.add_argument("--queue-rate", type=float, help="egress queue rate in packets/s")
+    p.add_argument("--queue-rate", type=_rate, help="egress queue rate in packets/s")
     _add_target_options(p, suppress=False)
     return p
 
@@ -179,11 +190,14 @@ def _interfaces(values: list[str]) -> tuple[tuple[int, str], ...]:
 
 
 def _impairments(args: argparse.Namespace) -> ImpairmentConfig:
-    cfg = (
-        ImpairmentConfig.from_json_file(Path(args.impairment))
-        if args.impairment
-        else ImpairmentConfig()
-    )
+    try:
+        cfg = (
+            ImpairmentConfig.from_json_file(Path(args.impairment))
+            if args.impairment
+            else ImpairmentConfig()
+        )
+    except UnicodeDecodeError:
+        raise UsageError(f"--impairment {args.impairment}: not a UTF-8 text file") from None
     links: dict[tuple[int, Direction], Impairment] = dict(cfg.links)
     for text in args.loss:
         port, direction, p = parse_loss_flag(text)
@@ -215,6 +229,12 @@ def parse_options(argv: Sequence[str]) -> tuple[SwitchOptions, argparse.Namespac
         setattr(args, k, v)
     if args.restore_state:
         raise UsageError("--restore-state is not supported")
+    if not 0 <= args.device_id < 2**64:
+        raise UsageError(f"--device-id {args.device_id}: must be in 0..2^64-1")
+    if args.cpu_port is not None and not 0 <= args.cpu_port < 512:
+        raise UsageError(f"--cpu-port {args.cpu_port}: must be in 0..511")
+    if args.max_port_count < 1:
+        raise UsageError(f"--max-port-count {args.max_port_count}: must be >= 1")
     if args.no_p4 and args.json:
         raise UsageError("give either a JSON config file or --no-p4, not both")
     if not args.no_p4 and not args.json:
@@ -243,7 +263,7 @@ def parse_options(argv: Sequence[str]) -> tuple[SwitchOptions, argparse.Namespac
         queue_depth=args.queue_depth,
         queue_rate=args.queue_rate,
         drop_port=511 if args.drop_port is None else args.drop_port,
-        priority_queues=args.priority_queues or 1,
+        priority_queues=1 if args.priority_queues is None else args.priority_queues,
         cpu_port=args.cpu_port,
         grpc_addr=grpc,
         grpc_request_log=Path(args.grpc_request_log) if args.grpc_request_log else None,

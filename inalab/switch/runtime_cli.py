@@ -79,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("command", nargs=argparse.REMAINDER, help="one command; none: read stdin")
     args = p.parse_args(argv)
+    if not 0 < args.thrift_port < 65536:
+        p.error(f"argument --thrift-port: {args.thrift_port} is not a TCP port (1..65535)")
     try:
         client = RuntimeClient(args.thrift_ip, args.thrift_port)
     except OSError as exc:

@@ -89,7 +89,10 @@ def topology_from_args(args: argparse.Namespace) -> Topology:
             host_link=link,
             grpc_base_port=args.grpc_base,
         )
-    return load_topology(Path(args.topology))
+    try:
+        return load_topology(Path(args.topology))
+    except UnicodeDecodeError:
+        raise TopologyError(f"{args.topology}: not a UTF-8 text file") from None
 
 
 def describe(topo: Topology) -> str:
@@ -152,5 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _run(topo, args)
     except TopologiesError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # writing the output file
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"{PROG}: error: {where}{e.strerror or e}", file=sys.stderr)
         return 1
     return 0

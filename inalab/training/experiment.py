@@ -32,6 +32,7 @@ from typing import Any
 
 from inalab.protocol import format as fmt
 from inalab.topologies.builders import gateway_mac, host_ip, host_mac
+from inalab.topologies.errors import TopologiesError
 from inalab.topologies.spec import HostSpec, Link, LinkProfile, SwitchSpec, Topology
 from inalab.training.congestion import CongestionConfig, run_congestion
 from inalab.training.congestion import table as congestion_table
@@ -328,7 +329,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--grpc-port", type=int, default=GRPC_PORT)
     p.add_argument("--thrift-port", type=int, default=THRIFT_PORT)
     a = p.parse_args(argv)
+    prog = p.prog
     try:
+        for flag, port in (("--grpc-port", a.grpc_port), ("--thrift-port", a.thrift_port)):
+            if not 1024 <= port < 65536:
+                raise UsageError(f"{flag} {port}: must be in 1024..65535")
+        if a.out.exists() and not a.out.is_dir():
+            raise UsageError(f"--out {a.out}: not a directory")
+        if a.report_only and not any(a.out.glob("*.rank*.json")):
+            raise UsageError(f"--out {a.out}: no run results (NAME.rankN.json) to report")
         cfg = PRESETS[a.preset]
         over: dict[str, Any] = {}
         if a.workers is not None:
@@ -372,14 +381,21 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(text, end="")
     except RunFailed as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
     except UsageError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
-    except TrainingError as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (TrainingError, TopologiesError) as e:  # TopologiesError: not root, no Mininet
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"{prog}: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 
