@@ -11,7 +11,7 @@ from . import ast as A
 from .errors import CompileError, UnsupportedError
 from .exprs import Scope, Val, as_bool, hex_value, param_json
 from .externs import instantiate
-from .statements import StatementLowering
+from .sideeffects import SideEffectLowering, has_side_calls
 from .typesys import CURRENT_LOC, BitT, BoolT, EnumT, ExternT, type_name, width_of
 
 Json = dict[str, Any]
@@ -46,7 +46,7 @@ _EXTERNS = {
 }
 
 
-class ControlFlowLowering(StatementLowering):
+class ControlFlowLowering(SideEffectLowering):
     # ================================================================ pipelines
     def _pipeline(
         self, pname: str, d: A.ControlDecl, vals: list[Val], ctor: dict[str, Val] | None = None
@@ -402,7 +402,12 @@ class ControlFlowLowering(StatementLowering):
                         _setter(t["next_tables"], which_key)
                     )
             return t.pop("$entry"), pending
-        v = self.ex.lower(s.cond, scope, BoolT())
+        hoisted: tuple[str, list[Setter]] | None = None
+        if has_side_calls(s.cond):  # evaluated first by an action, as p4c hoists it
+            v, action = self.hoisted_condition(s, scope)
+            hoisted = self._keyless_table(f"tbl_{action}", action, [], s, pl)
+        else:
+            v = self.ex.lower(s.cond, scope, BoolT())
         if not isinstance(v.type, BoolT):
             raise CompileError("if condition must be a bool expression", s.cond.loc)
         name = f"node_{self.node_count + self.table_count}"
@@ -426,6 +431,10 @@ class ControlFlowLowering(StatementLowering):
             else:
                 c[key] = e
                 pending += p
+        if hoisted is not None:
+            for set_next in hoisted[1]:
+                set_next(name)
+            return hoisted[0], pending
         return name, pending
 
     def _switch(
@@ -452,31 +461,35 @@ class ControlFlowLowering(StatementLowering):
         (switch_N_case, switch_N_case_0, ...), and its action_run selects the case body."""
         n = self._switch_count
         self._switch_count += 1
-        v = self.ex.lower(s.expr, scope)
-        if not isinstance(v.type, BitT) and not (
-            isinstance(v.type, EnumT) and v.type.underlying is not None
-        ):
-            raise UnsupportedError(f"switch on a value of type {type_name(v.type)}", s.expr.loc)
-        key = self.inst.scalar(f"switch_{n}_key", v.type)
-        width = width_of(v.type)
-        # the assignment to the key, in a keyless table before the switch table
-        aname = self._synth_name(s.loc.line)
-        self.actions.append(
-            {
-                "name": aname,
-                "id": len(self.actions),
-                "runtime_data": [],
-                "primitives": [
-                    {
-                        "op": "assign",
-                        "parameters": [key.json, param_json(v)],
-                        "source_info": self._source_info(s),
-                    }
-                ],
+        keys: list[Val] = []
+
+        def key_assignment() -> Json:
+            """switch_N_key = the value (lowered in the current action, if any)."""
+            v = self.ex.lower(s.expr, scope)
+            if not isinstance(v.type, BitT) and not (
+                isinstance(v.type, EnumT) and v.type.underlying is not None
+            ):
+                raise UnsupportedError(f"switch on a value of type {type_name(v.type)}", s.expr.loc)
+            keys.append(self.inst.scalar(f"switch_{n}_key", v.type))
+            return {
+                "op": "assign",
+                "parameters": [keys[0].json, param_json(v)],
+                "source_info": self._source_info(s),
             }
-        )
-        self.action_ids[aname] = len(self.actions) - 1
-        self.action_info[aname] = {"params": [], "decl": None, "synth": True}
+
+        # the assignment to the key, in a keyless table before the switch table
+        if has_side_calls(s.expr):  # the calls run in that action first, as p4c hoists them
+            aname = self.synth_from(s, lambda: self._emit(key_assignment(), s))
+        else:
+            prim = key_assignment()
+            aname = self._synth_name(s.loc.line)
+            self.actions.append(
+                {"name": aname, "id": len(self.actions), "runtime_data": [], "primitives": [prim]}
+            )
+            self.action_ids[aname] = len(self.actions) - 1
+            self.action_info[aname] = {"params": [], "decl": None, "synth": True}
+        key = keys[0]
+        width = width_of(key.type)
         pre, pre_setters = self._keyless_table(f"tbl_{aname}", aname, [], s, pl)
         # one empty action per case body (labels sharing a body share it), default last
         case_actions: list[str] = []
@@ -504,7 +517,7 @@ class ControlFlowLowering(StatementLowering):
                 if label is None:
                     default_action = act
                     continue
-                c = self.ex.lower(label, scope, v.type)
+                c = self.ex.lower(label, scope, key.type)
                 if c.kind != "const":
                     raise CompileError("switch case labels must be constants", label.loc)
                 entries.append(

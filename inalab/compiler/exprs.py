@@ -189,6 +189,8 @@ class ExprLowering:
         if isinstance(e, A.Binary):
             return self._binary(e, scope, want)
         if isinstance(e, A.Ternary):
+            if self.state.ordered_in_action(e.then) or self.state.ordered_in_action(e.other):
+                return self.state.ordered_mux(e, scope, want)
             c = self.lower(e.cond, scope, BoolT())
             a = self.lower(e.then, scope, want)
             b = self.lower(e.other, scope, want if want is not None else a.type)
@@ -354,6 +356,8 @@ class ExprLowering:
     def _binary(self, e: A.Binary, scope: Scope, want: Type | None) -> Val:
         op = e.op
         if op in ("&&", "||"):
+            if self.state.ordered_in_action(e.right):
+                return self.state.short_circuit(e, scope)
             a = self.lower(e.left, scope, BoolT())
             b = self.lower(e.right, scope, BoolT())
             for v, side in ((a, e.left), (b, e.right)):

@@ -46,6 +46,8 @@ class Lowering(ControlFlowLowering):
         self.annotated_lists: dict[int, list[Json]] = {}
         self._inlining: set[str] = set()
         self.allow_lookahead = False
+        self.in_action = False
+        self.parser_ops = False
         self._leaves = 0
         self._returns: list[list[Setter]] = []
         self._seq_returned = False

@@ -207,14 +207,14 @@ def _split_ifs(st: A.ParserState, taken: set[str]) -> list[A.ParserState]:
 
 def _state(low: Any, st: A.ParserState, sid: int, scope: Scope, names: set[str]) -> Json:
     ops: list[Json] = []
-    saved = low.cur_prims
-    low.cur_prims = ops
+    saved = low.cur_prims, low.parser_ops
+    low.cur_prims, low.parser_ops = ops, True
     try:
         for s in st.stmts:
             _parser_stmt(low, s, scope, ops)
         trans, key = _transition(low, st, scope, names)
     finally:
-        low.cur_prims = saved
+        low.cur_prims, low.parser_ops = saved
     return {
         "name": st.name,
         "id": sid,
@@ -275,14 +275,14 @@ def _parser_stmt(low: Any, s: A.Stmt, scope: Scope, ops: list[Json]) -> None:
             )
             return
         prims: list[Json] = []
-        low.stmts_to_prims((s,), scope, prims)
+        low.stmts_to_prims((s,), scope, prims, in_action=False)
         for p in prims:
             p.pop("source_info", None)
             ops.append({"parameters": [p], "op": "primitive"})
         return
     if isinstance(s, A.Assign):
         prims = []
-        low.stmts_to_prims((s,), scope, prims)
+        low.stmts_to_prims((s,), scope, prims, in_action=False)
         for p in prims:
             if p["op"] == "assign":
                 ops.append({"parameters": p["parameters"], "op": "set"})

@@ -37,6 +37,8 @@ class LoweringState:
     annotated_lists: dict[int, list[Json]]
     _inlining: set[str]
     allow_lookahead: bool
+    in_action: bool  # lowering an action's body (jumps allowed), not a parser state
+    parser_ops: bool  # cur_prims is a parser state's op list: _emit writes parser ops
     _synth: dict[str, int]
     prog_tag: str
     _returns: list[list[Setter]]

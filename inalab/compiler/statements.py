@@ -283,17 +283,28 @@ class StatementLowering(LoweringState):
     def _emit(self, prim: Json, node: A.Node) -> None:
         if self.cur_prims is None:
             raise UnsupportedError("a call with side effects in this position", node.loc)
+        if self.parser_ops:  # a call's statements in a parser's condition or select key
+            if prim["op"] == "assign":
+                self.cur_prims.append({"parameters": prim["parameters"], "op": "set"})
+            else:
+                prim.pop("source_info", None)
+                self.cur_prims.append({"parameters": [prim], "op": "primitive"})
+            return
         prim.setdefault("source_info", self._source_info(node))
         self.cur_prims.append(prim)
 
-    def stmts_to_prims(self, stmts: tuple[A.Stmt, ...], scope: Scope, prims: list[Json]) -> None:
-        saved = self.cur_prims
-        self.cur_prims = prims
+    def stmts_to_prims(
+        self, stmts: tuple[A.Stmt, ...], scope: Scope, prims: list[Json], in_action: bool = True
+    ) -> None:
+        """Primitives for statements: of an action (jumps allowed), or, ``in_action``
+        False, of a parser state (its caller turns them into parser ops)."""
+        saved = self.cur_prims, self.in_action, self.parser_ops
+        self.cur_prims, self.in_action, self.parser_ops = prims, in_action, False
         try:
             for s in stmts:
                 self._stmt_prim(s, scope)
         finally:
-            self.cur_prims = saved
+            self.cur_prims, self.in_action, self.parser_ops = saved
 
     def _stmt_prim(self, s: A.Stmt, scope: Scope) -> None:
         if s.loc.line:
@@ -327,6 +338,8 @@ class StatementLowering(LoweringState):
         prims = self.cur_prims
         if prims is None:
             raise UnsupportedError("if statement here", s.loc)
+        if not self.in_action:  # bmv2 parser ops have no jumps
+            raise UnsupportedError("if statement inside a function called in a parser", s.loc)
         cond = self.ex.lower(s.cond, scope, BoolT())
         if not isinstance(cond.type, BoolT):
             raise CompileError("if condition must be a bool expression", s.cond.loc)
@@ -632,9 +645,22 @@ class StatementLowering(LoweringState):
         return base if n == 0 else f"{base}_{n - 1}"
 
     def synth_action(self, stmts: tuple[A.Stmt, ...], scope: Scope) -> str:
-        name = self._synth_name(stmts[0].loc.line)
+        def fill() -> None:
+            for s in stmts:
+                self._stmt_prim(s, scope)
+
+        return self.synth_from(stmts[0], fill)
+
+    def synth_from(self, node: A.Node, fill: Callable[[], None]) -> str:
+        """A synthesized action named for ``node``'s line whose primitives ``fill`` emits."""
+        name = self._synth_name(node.loc.line)
         prims: list[Json] = []
-        self.stmts_to_prims(stmts, scope, prims)
+        saved = self.cur_prims, self.in_action, self.parser_ops
+        self.cur_prims, self.in_action, self.parser_ops = prims, True, False
+        try:
+            fill()
+        finally:
+            self.cur_prims, self.in_action, self.parser_ops = saved
         aid = len(self.actions)
         self.actions.append({"name": name, "id": aid, "runtime_data": [], "primitives": prims})
         self.action_ids[name] = aid
