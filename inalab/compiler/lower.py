@@ -70,7 +70,8 @@ class Lowering(ControlFlowLowering):
         global_externs = self.top_level_externs()
         blocks: list[A.ParserDecl | A.ControlDecl] = []
         ctor_args: list[tuple[A.Expr, ...]] = []
-        for a in main.args:
+        args = env.main_blocks()
+        for a in args:
             if not isinstance(a, A.CtorCall) or not isinstance(a.type, A.NamedTypeRef):
                 raise UnsupportedError(
                     "V1Switch argument that is not a parser/control instance", a.loc
@@ -82,8 +83,8 @@ class Lowering(ControlFlowLowering):
             ctor_args.append(a.args)
         # constructor arguments of the six blocks: constants bound in each block's scope
         ctors = [
-            self.bind_ctor_args(d, args, self.globals, d.name, a)
-            for d, args, a in zip(blocks, ctor_args, main.args, strict=True)
+            self.bind_ctor_args(d, cargs, self.globals, d.name, a)
+            for d, cargs, a in zip(blocks, ctor_args, args, strict=True)
         ]
         parser, vck, ig, eg, ck, dep = blocks
         if not isinstance(parser, A.ParserDecl):

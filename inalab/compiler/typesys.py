@@ -222,6 +222,25 @@ class Env:
         elif isinstance(d, A.Instantiation) and d.name == "main":
             self.main = d
 
+    def main_blocks(self) -> tuple[A.Expr, ...]:
+        """``main``'s arguments, with a top-level parser/control instance named there
+        (``I() ig; V1Switch(P(), V(), ig, ...)``) replaced by its instantiation: p4c
+        accepts it, and names the block's objects by its type as for ``I()`` in place
+        (its HierarchicalNames pass prefixes names with the P4Control's own name)."""
+        if self.main is None:
+            return ()
+        out: list[A.Expr] = []
+        for a in self.main.args:
+            d = self.decls.get(a.name) if isinstance(a, A.NameExpr) else None
+            if (
+                isinstance(d, A.Instantiation)
+                and isinstance(d.type, A.NamedTypeRef)
+                and (d.type.name in self.parsers or d.type.name in self.controls)
+            ):
+                a = A.CtorCall(d.type, d.args, loc=d.loc, frag=d.frag)
+            out.append(a)
+        return tuple(out)
+
     # ------------------------------------------------------------ types
     def resolve(self, t: A.TypeRef, tparams: frozenset[str] = frozenset()) -> Type:
         if isinstance(t, A.BaseTypeRef):

@@ -42,7 +42,8 @@ def warn_unused(env: Env) -> None:
         return
     blocks: dict[str, A.ControlDecl | A.ParserDecl] = {**env.controls, **env.parsers}
     used: set[str] = set()
-    todo = [_block_type(a.type) for a in env.main.args if isinstance(a, A.CtorCall)]
+    main_args = env.main_blocks()  # top-level instances named by main: their instantiation
+    todo = [_block_type(a.type) for a in main_args if isinstance(a, A.CtorCall)]
     while todo:
         name = todo.pop()
         if name is None or name in used or name not in blocks:
@@ -57,7 +58,7 @@ def warn_unused(env: Env) -> None:
             kind = "Control" if isinstance(b, A.ControlDecl) else "Parser"
             warn("unused", f"{kind} {name} is not used; removing", b.loc)
     # top-level instances may be passed to main's blocks or used by top-level actions
-    refs: set[str] = _names(env.main.args)
+    refs: set[str] = _names(env.main.args) | _names(main_args)
     refs |= _names((tuple(env.actions.values()), tuple(env.functions.values())))
     for name in used:
         b = blocks[name]

@@ -221,7 +221,11 @@ def test_typedef_of_an_extern_type_and_non_extern_instances() -> None:
     with pytest.raises(CompileError, match="seen: cannot instantiate bit<8>") as e:
         compile_source(src)
     assert e.value.loc is not None and e.value.loc.line == 13
-    # a control instance at the top level is not an extern: main must instantiate in place
+    # a control instance at the top level is not an extern: main may name it (as p4c
+    # accepts; tests/compiler/test_typesys.py), and it is no extern object
     src = HEAD + "register<bit<32>>(4) seen;\n" + body + "I() ig;\n" + main.replace("I()", "ig")
+    assert _names(compile_source(src).bmv2_json["register_arrays"]) == [("seen", 0)]
+    # an extern instance is not a block
+    src = HEAD + "register<bit<32>>(4) seen;\n" + body + main.replace("I()", "seen")
     with pytest.raises(CompileError, match="V1Switch argument that is not a parser/control"):
         compile_source(src)
