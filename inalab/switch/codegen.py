@@ -62,6 +62,7 @@ def mask(width: int) -> int:
 # ``exit`` check stay as they are.
 
 MAX_DEPTH = 40  # indentation levels before a node becomes its own function
+DUP_BUDGET = 48  # lines a merge point may add by being copied into its predecessors
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,59 @@ def _successors(node: FlowNode) -> list[str | None]:
     return list(node.successors) if node.dynamic else [node.next]
 
 
+def _own_lines(node: FlowNode) -> int:
+    if isinstance(node, FlowCond):
+        return len(node.lines) + 2 + len(node.true_lines) + len(node.false_lines)
+    return len(node.lines) + 2
+
+
+def _duplicated(
+    init: str, nodes: dict[str, FlowNode], seen: set[str], indeg: dict[str, int], merges: set[str]
+) -> set[str]:
+    """Merge points small enough to be copied into each predecessor instead of being
+    a function of their own (tail duplication): a function call per packet saved for
+    at most DUP_BUDGET more lines. Needs the graph acyclic (bmv2's is); a node entered
+    from a lookup table (a dynamic successor) always stays a function."""
+    dynamic: set[str] = set()
+    for n in seen:
+        node = nodes[n]
+        if isinstance(node, FlowStep) and node.dynamic:
+            dynamic.update(node.successors)
+    # reverse topological order: successors first
+    left = {n: 0 for n in seen}
+    for n in seen:
+        for s in _successors(nodes[n]):
+            if s is not None:
+                left[n] += 1
+    preds: dict[str, list[str]] = {n: [] for n in seen}
+    for n in seen:
+        for s in _successors(nodes[n]):
+            if s is not None:
+                preds[s].append(n)
+    ready = [n for n, k in left.items() if k == 0]
+    order: list[str] = []
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for m in preds[n]:
+            left[m] -= 1
+            if left[m] == 0:
+                ready.append(m)
+    if len(order) != len(seen):
+        return set()  # a cycle: no duplication
+    size: dict[str, int] = {}
+    dup: set[str] = set()
+    for n in order:
+        total = _own_lines(nodes[n])
+        for s in _successors(nodes[n]):
+            total += 1 if s is None or (s in merges and s not in dup) else size[s]
+        size[n] = total
+        small = total * (indeg.get(n, 0) - 1) <= DUP_BUDGET
+        if small and n in merges and n != init and n not in dynamic:
+            dup.add(n)
+    return dup
+
+
 def gen_flow(src: Source, prefix: str, init: str, nodes: dict[str, FlowNode]) -> dict[str, str]:
     """Generate the fused functions of one pipeline into ``src``; returns node name ->
     function name for every node that became a function (``init`` among them)."""
@@ -153,7 +207,9 @@ def gen_flow(src: Source, prefix: str, init: str, nodes: dict[str, FlowNode]) ->
                 seen.add(s)
                 todo.append(s)
     order = sorted(seen, key=lambda x: (x != init, x))
-    funcs = {n: f"{prefix}_{i}" for i, n in enumerate(order) if n == init or indeg.get(n, 0) > 1}
+    merges = {n for n in order if n == init or indeg.get(n, 0) > 1}
+    merges -= _duplicated(init, nodes, seen, indeg, merges)
+    funcs = {n: f"{prefix}_{i}" for i, n in enumerate(order) if n in merges}
     queue = list(funcs)
 
     def emit(n: str | None, depth: int) -> None:

@@ -9,7 +9,15 @@ import logging
 import pytest
 
 from inalab.switch.actions import masked
-from inalab.switch.codegen import MAX_DEPTH, FlowCond, FlowStep, Source, gen_flow, simplify_test
+from inalab.switch.codegen import (
+    DUP_BUDGET,
+    MAX_DEPTH,
+    FlowCond,
+    FlowStep,
+    Source,
+    gen_flow,
+    simplify_test,
+)
 from inalab.switch.control import ActionCall, ExactKey, MemberRef
 from inalab.switch.core import Switch
 from inalab.switch.loader import Program
@@ -97,26 +105,30 @@ def test_keyless_table_with_an_entry_runs_the_entry() -> None:
     assert run(sw, ["00000000"]) == [(0, "00220077")]
 
 
-def test_merge_points_become_functions_and_single_predecessors_are_inlined() -> None:
+@pytest.mark.parametrize("merge_lines", [1, DUP_BUDGET])
+def test_merge_points_become_functions_unless_small(merge_lines: int) -> None:
+    """b and c (one predecessor each) are inlined; the merge point m is copied into
+    both when it is small, else it is a function of its own."""
     nodes = {
         "a": FlowCond("F[0] == 1", "b", "c"),
         "b": FlowStep(("B(p)",), "m"),
         "c": FlowStep(("C(p)",), "m"),
-        "m": FlowStep(("M(p)",), None),
+        "m": FlowStep(tuple(["M(p)"] * merge_lines), None),
     }
     src = Source()
     funcs = gen_flow(src, "FLX", "a", nodes)
-    assert set(funcs) == {"a", "m"}  # m has two predecessors
+    assert set(funcs) == ({"a"} if merge_lines == 1 else {"a", "m"})
     ns: dict[str, object] = {}
     calls: list[str] = []
     for n in "BCM":
         ns[n] = lambda p, n=n: calls.append(n)
     exec(compile(src.text(), "<flow>", "exec"), ns)
-
-    fn = ns[funcs["a"]]
-    while fn is not None:
-        fn = fn(Packet([1], [], [], b"", 0))  # type: ignore[operator]
-    assert calls == ["B", "M"]
+    for f0, want in ((1, "B"), (0, "C")):
+        calls.clear()
+        fn = ns[funcs["a"]]
+        while fn is not None:
+            fn = fn(Packet([f0], [], [], b"", 0))  # type: ignore[operator]
+        assert calls == [want] + ["M"] * merge_lines
 
 
 def test_a_long_chain_is_split_before_python_nesting_limits() -> None:
