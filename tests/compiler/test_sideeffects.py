@@ -157,3 +157,25 @@ parser P(packet_in pk, out H h, inout M m, inout standard_metadata_t sm) {{
         )
     assert message in ei.value.message
     assert ei.value.line > 0
+
+
+def test_select_key_and_verify_calls_become_parser_ops() -> None:
+    j = _compile(
+        "control I(inout H h, inout M m, inout standard_metadata_t sm) { apply { } }\n",
+        parser="""
+parser P(packet_in pk, out H h, inout M m, inout standard_metadata_t sm) {
+    state start {
+        pk.extract(h.h);
+        verify(odd(h.h.a), error.NoMatch);
+        transition select(bump(h.h.b)) { 1: accept; default: reject; }
+    }
+}
+""",
+    )
+    start = j["parsers"][0]["parse_states"][0]
+    ops = [op["op"] for op in start["parser_ops"]]
+    assert ops == ["extract", "set", "set", "verify", "set", "set"]
+    # h.b = h.b + 1, then the key is the function's result, read after it
+    assert start["parser_ops"][4]["parameters"][0] == {"type": "field", "value": ["h", "b"]}
+    (key,) = start["transition_key"]
+    assert key["value"] == start["parser_ops"][5]["parameters"][0]["value"]
