@@ -65,13 +65,13 @@ class SideEffectLowering(StatementLowering):
         return jz
 
     def _label(self, jump: Json, index: int) -> None:
-        """Point a jump (its last parameter) at the next primitive to be emitted."""
+        """Point a jump's target (parameter ``index``) at the next primitive emitted."""
         assert self.cur_prims is not None
         jump["parameters"][index] = {"type": "hexstr", "value": hex(len(self.cur_prims))}
 
     def ordered_in_action(self, e: A.Expr) -> bool:
         """Whether ``e`` must be evaluated with jumps: it calls something and we are in
-        an action (parser states have no jumps: there the order is left to right)."""
+        an action. In a parser state (its ops have no jumps) such a call is refused."""
         if self.cur_prims is None or not has_side_calls(e):
             return False
         if not self.in_action:
