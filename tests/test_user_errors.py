@@ -324,6 +324,7 @@ TOPOLOGIES = [
 ]
 
 SC = ("python", "-m", "inalab.scenarios")
+DEMO = ("python", "-m", "inalab.scenarios.demo")  # make run
 SCENARIOS = [
     c(*SC, code=2, says="usage:"),
     c(*SC, "bogus", code=2, says="unknown scenario 'bogus'"),
@@ -345,6 +346,10 @@ SCENARIOS = [
     c(*SC, "allreduce", "--replot", "list.json", code=1, says="list.json: not a results"),
     c(*SC, "allreduce", "--replot", "obj.json", code=1, says="obj.json: not a results"),
     c(*SC, "allreduce", "--replot", "adir", code=1, says="adir: Is a directory"),
+    c(*DEMO, "--bogus", code=2, says="unrecognized arguments: --bogus"),
+    c(*DEMO, "--workers", "0", code=1, says="--workers 0"),
+    c(*DEMO, "--values", "-1", code=1, says="--values -1"),
+    c(*DEMO, "--program", "missing.json", code=1, says="missing.json"),
 ]
 
 EX = ("python", "-m", "inalab.training.experiment")
@@ -382,6 +387,7 @@ HELP = [
     (*SC,),
     (*SC, "allreduce"),
     (*SC, "two_level"),
+    (*DEMO,),
     (*EX,),
 ]
 
