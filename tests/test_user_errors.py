@@ -373,6 +373,35 @@ def test_bad_input_fails_cleanly(case: Case, env: Env) -> None:
     check(case, env)
 
 
+@pytest.fixture(scope="module")
+def ina_build(env: Env) -> Path:
+    """p4src/ina.p4 compiled, for the controller cases that get as far as its state file."""
+    out = env.d / "build"
+    out.mkdir(exist_ok=True)
+    r = subprocess.run(
+        [str(BIN / "inalab-p4c"), "-w", "-I", str(REPO / "p4src"), "-o", str(out / "ina.json"),
+         "--p4runtime-files", str(out / "ina.p4info.txtpb"), str(REPO / "p4src/ina.p4")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+_STATE = ("serve", "single-rack", "--build-dir", "build", "--grpc-base", "{free}", "--state")
+STATE = [
+    c("inalab-ctl", *_STATE, f, code=2, says=f"{f}: cannot restore jobs")
+    for f in ("garbage.bin", "trunc.json", "list.json", "adir", "empty.txt")
+]
+
+
+@pytest.mark.parametrize("case", STATE, ids=[x.id for x in STATE])
+def test_controller_refuses_a_bad_state_file_before_touching_a_switch(
+    case: Case, env: Env, ina_build: Path
+) -> None:
+    check(case, env)
+    assert (env.d / "trunc.json").read_text() == '{"a": [1,2\n'  # left as it was
+
+
 HELP = [
     ("inalab-p4c",),
     ("inalab-stf",),
