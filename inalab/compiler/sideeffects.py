@@ -101,6 +101,8 @@ class SideEffectLowering(StatementLowering):
         jz = self._jump_if_zero(c, e)
         x = self.ex.lower(e.then, scope, want)
         t = want if isinstance(x.type, IntT) and want is not None else x.type
+        if isinstance(t, IntT):  # an untyped integer: the other branch's type, as p4c infers
+            t = self._branch_type(e.other, scope) or t
         if isinstance(t, IntT):
             raise CompileError("?: needs a type for its branches here (add a cast)", e.loc)
         tmp = self.inst.variable(self.inst.fresh("tmp"), t)
@@ -112,6 +114,17 @@ class SideEffectLowering(StatementLowering):
         self._assign_vals(tmp, self.ex.coerce(y, t, e.other), e)
         self._label(jmp, 0)
         return tmp
+
+    def _branch_type(self, e: A.Expr, scope: Scope) -> Type | None:
+        """The type of a ``?:`` branch not lowered yet: a function's declared result, or
+        the type of an expression without calls (lowering it emits nothing)."""
+        if isinstance(e, A.Call):
+            fn = self._find_function(e.func, scope)
+            if fn is not None and fn[0].ret is not None:
+                return self.env.resolve(fn[0].ret)
+        if not has_side_calls(e):
+            return self.ex.lower(e, scope).type
+        return None
 
     def hoisted_condition(self, s: A.If, scope: Scope) -> tuple[Val, str]:
         """An apply block's ``if`` condition that calls something: a synthesized action

@@ -6,6 +6,7 @@ parser states take calls left to right and refuse what would need a jump."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from inalab.compiler import CompileError, compile_source
 from inalab.compiler import ast as A
 from inalab.compiler.sideeffects import has_side_calls
+from inalab.stf.runner import run_stf
 
 HEAD = """#include <core.p4>
 #include <v1model.p4>
@@ -179,3 +181,24 @@ parser P(packet_in pk, out H h, inout M m, inout standard_metadata_t sm) {
     assert start["parser_ops"][4]["parameters"][0] == {"type": "field", "value": ["h", "b"]}
     (key,) = start["transition_key"]
     assert key["value"] == start["parser_ops"][5]["parameters"][0]["value"]
+
+
+def test_mux_branch_typed_by_the_other_branchs_function(tmp_path: Path) -> None:
+    j = _compile("""
+bit<8> low2(in bit<8> x) { return x & 3; }
+control I(inout H h, inout M m, inout standard_metadata_t sm) {
+    apply {
+        if ((h.h.a == 1 ? 1 : low2(h.h.a)) == 2) { h.h.r = 0x80; }
+        sm.egress_spec = 1;
+    }
+}
+""")
+    stf = tmp_path / "mux.stf"
+    stf.write_text(
+        "packet 0 01 00 00\nexpect 1 01 00 00\n"
+        "packet 0 02 00 00\nexpect 1 02 00 80\n"
+        "packet 0 06 00 00\nexpect 1 06 00 80\n"
+        "packet 0 05 00 00\nexpect 1 05 00 00\n"
+    )
+    result = run_stf(j, stf)
+    assert result.passed, "\n".join(result.errors)
