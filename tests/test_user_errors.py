@@ -329,7 +329,7 @@ TOPOLOGIES = [
 SC = ("python", "-m", "inalab.scenarios")
 DEMO = ("python", "-m", "inalab.scenarios.demo")  # make run
 SCENARIOS = [
-    c(*SC, code=2, says="usage:"),
+    c(*SC, code=2, says=("usage:", "error: give a scenario NAME")),
     c(*SC, "bogus", code=2, says="unknown scenario 'bogus'"),
     c(*SC, "allreduce", "--bogus", code=2, says="unrecognized arguments: --bogus"),
     c(*SC, "allreduce", "--workers", "abc", code=2, says="--workers"),

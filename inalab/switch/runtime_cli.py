@@ -97,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             try:
                 ok, text = client.call(line)
+            except UnicodeError:
+                print(f"{PROG}: error: command {line[:40]!r}: not UTF-8 text", file=sys.stderr)
+                return 1
             except (OSError, ValueError) as exc:
                 print(f"{PROG}: error: {exc}", file=sys.stderr)
                 return 1
