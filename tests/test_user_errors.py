@@ -240,6 +240,8 @@ HOSTS = [
     c("inalab-worker", *_JOB, "--random", "-1", code=2, says="--random N"),
     c("inalab-worker", *_JOB, "--random", "abc", code=2, says="--random"),
     c("inalab-worker", *_JOB, "--random", "4", "--rounds", "0", code=2, says="--rounds 0"),
+    c("inalab-worker", *_JOB, "--random", str(10**23), code=2, says=f"--random {10**23}"),
+    c("inalab-worker", *_JOB, "--random", "4", "--seed", "-1", code=2, says="--seed -1"),
     c("inalab-worker", *_JOB, "--random", "4", "--rank", "5", code=2, says="rank 5"),
     c("inalab-worker", *_JOB, "--input", "garbage.bin", code=2, says="not a .npy file"),
     c("inalab-worker", *_JOB, "--random", "4", "--output", "adir", code=2, says="--output adir"),

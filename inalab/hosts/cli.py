@@ -55,10 +55,13 @@ def _load_input(args: argparse.Namespace) -> np.ndarray:
         return arr
     if args.random is None or args.random < 0:
         raise InputError("give --input FILE.npy or --random N (N >= 0)")
-    rng = np.random.default_rng(args.seed)
-    if args.dtype == "int32":
-        return rng.integers(-(2**20), 2**20, args.random, dtype=np.int32)
-    return rng.standard_normal(args.random).astype(np.float32)
+    try:
+        rng = np.random.default_rng(args.seed)
+        if args.dtype == "int32":
+            return rng.integers(-(2**20), 2**20, args.random, dtype=np.int32)
+        return rng.standard_normal(args.random).astype(np.float32)
+    except (MemoryError, ValueError, OverflowError) as e:  # "Unable to allocate": MemoryError
+        raise InputError(f"--random {args.random} --seed {args.seed}: {e}") from None
 
 
 def _run_managed(args: argparse.Namespace) -> np.ndarray:
