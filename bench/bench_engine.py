@@ -15,7 +15,11 @@ import struct
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
+
+# the checkout this file is in, not whichever inalab is installed (as bench_dataplane)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inalab.compiler import compile_source
 from inalab.switch.control import ActionCall, LpmKey
