@@ -309,6 +309,7 @@ CTL = [
 ]
 
 TOPO = ("python", "-m", "inalab.topologies")
+_NOBUILD = ("--no-cli", "--build-dir", "nodir")  # should a check regress: no program, no network
 TOPOLOGIES = [
     c(*TOPO, code=2, says="required: command"),
     c(*TOPO, "show", code=2, says="required: topology"),
@@ -324,6 +325,9 @@ TOPOLOGIES = [
     c(*TOPO, "show", "single-rack", "--workers", "abc", code=2, says="--workers"),
     c(*TOPO, "show", "single-rack", "--bw", "nan", code=1, says="bw_mbit nan"),
     c(*TOPO, "show", "single-rack", "--grpc-base", "70000", code=1, says="grpc_port"),
+    c(*TOPO, "run", "single-rack", *_NOBUILD, "--thrift-base", "0", code=1, says="--thrift-base 0"),
+    c(*TOPO, "run", "single-rack", *_NOBUILD, "--seed", "-1", code=1, says="--seed -1"),
+    c(*TOPO, "run", "single-rack", *_NOBUILD, code=1, says="nodir/ina.json not found"),
     c(*TOPO, "save", "single-rack", "x.txt", code=1, says="x.txt: unknown file type"),
     c(*TOPO, "save", "single-rack", "nodir/x.json", code=1, says="nodir/x.json: No such file"),
 ]

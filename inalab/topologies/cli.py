@@ -132,6 +132,14 @@ def describe(topo: Topology) -> str:
 def _run(topo: Topology, args: argparse.Namespace) -> None:
     from inalab.topologies.net import InaNetwork
 
+    last = args.thrift_base + max((s.device_id for s in topo.switches), default=0)
+    if args.thrift_base < 1024 or last > 65535:
+        raise TopologyError(
+            f"--thrift-base {args.thrift_base}: switch ports must be in 1024..65535"
+        )
+    if args.seed < 0:
+        raise TopologyError(f"--seed {args.seed}: must be >= 0")
+
     net = InaNetwork(
         topo, build_dir=args.build_dir, seed=args.seed, thrift_base_port=args.thrift_base
     )
