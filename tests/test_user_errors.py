@@ -304,6 +304,9 @@ CTL = [
     c("inalab-ctl", *_SERVE, "--listen", "foo", code=2, says="--listen 'foo'"),
     c("inalab-ctl", *_SERVE, "--policy-module", "nosuch_mod", code=2, says="nosuch_mod"),
     c("inalab-ctl", *_SERVE, "--telemetry-interval", "0", code=2, says="--telemetry-interval 0"),
+    c("inalab-ctl", *_SERVE, "--telemetry", "adir", code=2, says="--telemetry adir: Is a dir"),
+    c("inalab-ctl", *_SERVE, "--telemetry", "garbage.bin/t", code=2, says="--telemetry garbage"),
+    c("inalab-ctl", *_SERVE, "--state", "nodir/s.json", code=2, says="nodir does not exist"),
     c("python", "-m", "inalab.controller", "bogus", code=2, says="'bogus'"),
     c("inalab-clean", "--bogus", code=2, says="unrecognized arguments: --bogus"),
 ]

@@ -113,6 +113,26 @@ def _listen(text: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
+def _check_writable(path: str | None, flag: str, create: bool) -> None:
+    """Before any switch is touched: the controller writes ``path`` while it runs
+    (the job state on every change, telemetry every interval), so a path it
+    cannot write is an error now, not a lost write later."""
+    if not path:
+        return
+    p = Path(path)
+    try:
+        if create:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            with p.open("a"):
+                pass
+        elif not p.parent.is_dir():
+            raise ConfigError(f"{flag} {path}: directory {p.parent} does not exist")
+        elif not os.access(p.parent, os.W_OK):
+            raise ConfigError(f"{flag} {path}: directory {p.parent} is not writable")
+    except OSError as e:
+        raise ConfigError(f"{flag} {path}: {e.strerror or e}") from None
+
+
 def _fabric(args: argparse.Namespace) -> Any:
     from inalab.controller.fabric import Fabric, Pipeline
     from inalab.controller.network import NetworkSettings
@@ -167,6 +187,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise ConfigError(f"--telemetry-interval {args.telemetry_interval}: must be > 0 seconds")
     if not 0 <= args.drain_timeout < math.inf:
         raise ConfigError(f"--drain-timeout {args.drain_timeout}: must be >= 0 seconds")
+    _check_writable(args.state, "--state", create=False)
+    _check_writable(args.telemetry, "--telemetry", create=True)
     policy = make_policy(args.policy)
     listen = _listen(args.listen)
     fabric = _fabric(args)
