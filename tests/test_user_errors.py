@@ -85,6 +85,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     (d / "list.json").write_text("[1, 2, 3]\n")
     (d / "obj.json").write_text('{"x": 1}\n')
     (d / "adir").mkdir()
+    shutil.copy(REPO / "tests/p4/basic_fwd.p4", d / "prog.p4")  # a program -o may not overwrite
     (d / "job.json").write_text(
         '{"job_id": 9, "rank": 0, "n_workers": 2, "server": "127.0.0.1:9", "via": "ps"}\n'
     )
@@ -171,6 +172,18 @@ P4C = [
     c("inalab-p4c", "-I", "nodir", "{p4}", code=1, says="-I nodir: not a directory"),
     c("inalab-p4c", "-w", "-o", "adir", "{p4}", code=1, says="cannot write adir: Is a directory"),
     c("inalab-p4c", "-w", "-o", "nodir/x.json", "{p4}", code=1, says="cannot write nodir/x.json"),
+    c("inalab-p4c", "-w", "-o", "prog.p4", "prog.p4", code=1, says="would overwrite the source"),
+    c(
+        "inalab-p4c",
+        "-w",
+        "-o",
+        "o.json",
+        "--p4runtime-files",
+        "o.json",
+        "prog.p4",
+        code=1,
+        says="o.json is given twice",
+    ),
     c("python", "-m", "inalab.compiler", "--bogus", code=1, says="--bogus"),
 ]
 

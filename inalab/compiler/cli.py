@@ -128,10 +128,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.p4runtime_file:
         fmt = {"text": "txtpb", "json": "json", "binary": "bin"}[args.p4runtime_format]
         outputs.append((Path(args.p4runtime_file), prog.p4info_text(fmt)))
+    seen = {src.resolve(): "would overwrite the source file"}
     for path, _ in outputs:
         if path.is_dir():
             sys.stderr.write(f"inalab-p4c: error: cannot write {path}: Is a directory\n")
             return 1
+        if path.resolve() in seen:  # the program itself, or one output over another
+            sys.stderr.write(f"inalab-p4c: error: output {path} {seen[path.resolve()]}\n")
+            return 1
+        seen[path.resolve()] = "is given twice"
     # all or nothing: write temporaries first, then rename them into place
     temps: list[tuple[Path, Path]] = []
     target = out
