@@ -520,3 +520,23 @@ def test_without_root_or_with_a_busy_grpc_port_fails_cleanly(
     case: Case, env: Env, require_root: None, nobody_can_run_python: None
 ) -> None:
     check(case, env)
+
+
+def test_ctrl_c_during_an_allreduce_is_not_a_traceback(env: Env) -> None:
+    """A worker whose PS does not answer keeps retrying; Ctrl-C ends it with 130."""
+    proc = subprocess.Popen(
+        [str(BIN / "inalab-worker"), "--config", "job.json", "--random", "100000"],
+        cwd=env.d,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as from a terminal
+    )
+    try:
+        proc.communicate(timeout=1.5)
+        pytest.fail("the worker ended before Ctrl-C although nothing answers it")
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=TIMEOUT_S)
+    assert proc.returncode == 130, err
+    assert "inalab-worker: interrupted" in err and "Traceback" not in err, err

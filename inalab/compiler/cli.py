@@ -111,6 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         sys.stderr.write(f"{src}: error: program nested too deeply\n")
         return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("inalab-p4c: interrupted (nothing written)\n")
+        return 130
     except Exception as e:  # a compiler bug: still one line, exit 1, no output
         sys.stderr.write(
             f"{src}: error: internal compiler error ({type(e).__name__}: {e}); "

@@ -167,6 +167,9 @@ def worker_main(argv: Sequence[str] | None = None) -> int:
     except HostsError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -51,6 +51,14 @@ def _report(r: StfResult, label: str, verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("inalab-stf: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     ap = argparse.ArgumentParser(
         prog="inalab-stf", description="Run p4c STF tests on the inalab switch"
     )

@@ -90,6 +90,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    try:
+        return _run(client, args)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+def _run(client: RuntimeClient, args: argparse.Namespace) -> int:
+    """Every command of ``args`` or stdin; the exit status (1 if one failed)."""
     failed = False
     with client:
         for line in _lines(args):
