@@ -540,3 +540,13 @@ def test_ctrl_c_during_an_allreduce_is_not_a_traceback(env: Env) -> None:
     _, err = proc.communicate(timeout=TIMEOUT_S)
     assert proc.returncode == 130, err
     assert "inalab-worker: interrupted" in err and "Traceback" not in err, err
+
+
+def test_a_bad_controller_url_from_the_environment_is_named_as_such(env: Env) -> None:
+    r = subprocess.run(
+        [str(BIN / "inalab-ctl"), "jobs"],
+        env={**os.environ, "INALAB_CTL_URL": "ctl.example:9000"},
+        capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+    )  # fmt: skip
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "INALAB_CTL_URL ctl.example:9000: expected http://HOST:PORT" in r.stderr

@@ -227,7 +227,12 @@ def _client(args: argparse.Namespace) -> Any:
     from inalab.controller.client import ControllerClient
 
     if not args.url.startswith(("http://", "https://")):
-        raise ConfigError(f"--url {args.url}: expected http://HOST:PORT")
+        src = (
+            "INALAB_CTL_URL"
+            if args.url == DEFAULT_URL and "INALAB_CTL_URL" in os.environ
+            else "--url"
+        )
+        raise ConfigError(f"{src} {args.url}: expected http://HOST:PORT")
     return ControllerClient(args.url)
 
 
