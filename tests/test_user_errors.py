@@ -315,6 +315,7 @@ CTL = [
     c("inalab-ctl", *_PROG, "--json", _G, "--p4info", _G, code=2, says="not a P4Info"),
     c("inalab-ctl", *_SERVE, "--policy", "bogus", code=2, says="'bogus'"),
     c("inalab-ctl", *_SERVE, "--listen", "foo", code=2, says="--listen 'foo'"),
+    c("inalab-ctl", *_SERVE, "--listen", "127.0.0.1:{tcp}", code=2, says="Address already in use"),
     c("inalab-ctl", *_SERVE, "--policy-module", "nosuch_mod", code=2, says="nosuch_mod"),
     c("inalab-ctl", *_SERVE, "--telemetry-interval", "0", code=2, says="--telemetry-interval 0"),
     c("inalab-ctl", *_SERVE, "--telemetry", "adir", code=2, says="--telemetry adir: Is a dir"),

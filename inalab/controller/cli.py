@@ -17,6 +17,7 @@ import argparse
 import json
 import math
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -113,6 +114,19 @@ def _listen(text: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
+def _check_listen(listen: tuple[str, int], text: str) -> None:
+    """A port in use (or an address not ours) is found before the switches are
+    programmed, not after. The HTTP server binds it again moments later."""
+    if ":" in listen[0]:
+        return  # IPv6: left to the server
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does
+        try:
+            probe.bind(listen)
+        except OSError as e:
+            raise ConfigError(f"--listen {text}: cannot listen: {e.strerror or e}") from None
+
+
 def _check_writable(path: str | None, flag: str, create: bool) -> None:
     """Before any switch is touched: the controller writes ``path`` while it runs
     (the job state on every change, telemetry every interval), so a path it
@@ -191,6 +205,7 @@ def _serve(args: argparse.Namespace) -> int:
     _check_writable(args.telemetry, "--telemetry", create=True)
     policy = make_policy(args.policy)
     listen = _listen(args.listen)
+    _check_listen(listen, args.listen)
     fabric = _fabric(args)
     manager = JobManager(
         fabric,
