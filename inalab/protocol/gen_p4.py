@@ -94,9 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.output
     if args.check:
         try:
-            current = out.read_text()
+            current = out.read_text(encoding="utf-8")
         except OSError as exc:
             print(f"gen_p4: cannot read {out}: {exc.strerror}", file=sys.stderr)
+            return 1
+        except UnicodeDecodeError:
+            print(f"gen_p4: {out} is not UTF-8 text (not a generated header)", file=sys.stderr)
             return 1
         if current != text:
             print(f"gen_p4: {out} is stale; run python -m inalab.protocol.gen_p4", file=sys.stderr)

@@ -28,10 +28,20 @@ class _Handler(socketserver.StreamRequestHandler):
     server: _Server
 
     def handle(self) -> None:
+        try:
+            self._serve()
+        except OSError as exc:  # the client went away mid-command (reset, broken pipe)
+            log.debug("runtime client %s: %s", self.client_address, exc)
+
+    def _serve(self) -> None:
         while True:
-            raw = self.rfile.readline(MAX_LINE)
+            raw = self.rfile.readline(MAX_LINE + 1)
             if not raw:
                 return
+            if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+                self._skip_line()
+                self._reply({"ok": False, "error": f"command longer than {MAX_LINE} bytes"})
+                continue
             try:
                 line = raw.decode("utf-8").strip()
                 with self.server.lock:
@@ -41,10 +51,20 @@ class _Handler(socketserver.StreamRequestHandler):
             except RuntimeCommandError as exc:
                 reply = {"ok": False, "error": str(exc)}
             except Exception as exc:  # an unexpected fault must not kill the channel
-                log.exception("runtime command failed: %r", raw)
+                log.exception("runtime command failed: %r", raw[:200])
                 reply = {"ok": False, "error": f"internal error: {type(exc).__name__}: {exc}"}
-            self.wfile.write(json.dumps(reply).encode() + b"\n")
-            self.wfile.flush()
+            self._reply(reply)
+
+    def _skip_line(self) -> None:
+        """Discard the rest of an over-long line."""
+        while True:
+            rest = self.rfile.readline(MAX_LINE)
+            if not rest or rest.endswith(b"\n"):
+                return
+
+    def _reply(self, reply: dict[str, object]) -> None:
+        self.wfile.write(json.dumps(reply).encode() + b"\n")
+        self.wfile.flush()
 
 
 class _Server(socketserver.ThreadingTCPServer):

@@ -113,3 +113,28 @@ def test_cli_command_without_a_switch_exits_1() -> None:
     )
     assert r.returncode == 1
     assert r.stderr.startswith("inalab-switch-cli: error: cannot reach the switch at 127.0.0.1:1")
+
+
+def test_channel_survives_an_overlong_line_and_a_client_that_vanishes(
+    proc: SwitchProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+    import socket
+
+    from inalab.switch.io_control_server import MAX_LINE
+
+    assert proc.runtime_bound is not None
+    with socket.create_connection(proc.runtime_bound, timeout=5) as s:
+        s.sendall(b"x" * (MAX_LINE * 3) + b"\nhelp\n")
+        f = s.makefile("rb")
+        first = json.loads(f.readline())
+        assert first == {"ok": False, "error": f"command longer than {MAX_LINE} bytes"}
+        assert json.loads(f.readline())["ok"] is True  # the next command is served
+    # a client that sends a huge line and resets the connection before the reply
+    s = socket.create_connection(proc.runtime_bound, timeout=5)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    s.sendall(b"x" * 200_000 + b"\n")
+    s.close()  # linger 0: RST
+    with RuntimeClient(*proc.runtime_bound) as c:
+        assert c.call("help")[0]
+    assert "Traceback" not in caplog.text
