@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from inalab.protocol import format as fmt
-from inalab.scenarios.common import Outcome, RunOptions
+from inalab.scenarios.common import (
+    Outcome,
+    RunOptions,
+    positive_float,
+    positive_int,
+    positive_int_list,
+)
 from inalab.scenarios.jobs import JobResult, JobSpec, run_job
 from inalab.scenarios.results import Progress, plot
 from inalab.scenarios.ring import run_ring_job
@@ -36,9 +42,11 @@ COLUMNS = [
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--sizes", help="comma-separated value counts (default by --quick)")
-    p.add_argument("--bw", type=float, default=100.0, help="host link rate, Mbit/s (100)")
+    p.add_argument("--workers", type=positive_int, default=4)
+    p.add_argument(
+        "--sizes", type=positive_int_list, help="comma-separated value counts (default by --quick)"
+    )
+    p.add_argument("--bw", type=positive_float, default=100.0, help="host link rate, Mbit/s (100)")
     p.add_argument("--methods", default=",".join(METHODS), help="ina,ps,ring")
     p.add_argument(
         "--lanes", type=int, default=fmt.DEFAULT_LANES,
@@ -84,8 +92,8 @@ def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> li
 
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     sizes = (
-        [int(s) for s in args.sizes.split(",")]
-        if args.sizes
+        args.sizes
+        if args.sizes is not None
         else ([20_000] if opts.quick else [10_000, 100_000, 500_000])
     )
     methods = [m for m in args.methods.split(",") if m]

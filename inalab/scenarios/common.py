@@ -10,6 +10,7 @@ table / JSON / PNG output.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,64 @@ class Outcome:
     plots: list[Path] = field(default_factory=list)
     ok: bool = True  # False: the scenario saw a wrong result (exit 1)
     notes: list[str] = field(default_factory=list)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1 (argparse names the flag in its error)."""
+    return _int_at_least(text, 1)
+
+
+def nonnegative_int(text: str) -> int:
+    """An argparse type: an integer >= 0."""
+    return _int_at_least(text, 0)
+
+
+def _int_at_least(text: str, low: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: not an integer") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"{value}: must be >= {low}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text}: must be a finite number > 0")
+    return value
+
+
+def positive_int_list(text: str) -> list[int]:
+    """An argparse type: comma-separated integers, each >= 1 (``10000,100000``)."""
+    items = [x.strip() for x in text.split(",")]
+    try:
+        values = [int(x) for x in items]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected comma-separated integers (e.g. 2,3)"
+        ) from None
+    if any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: each must be >= 1")
+    return values
+
+
+def fraction_list(text: str) -> list[float]:
+    """An argparse type: comma-separated rates in [0, 1) (``0,0.1,0.3``)."""
+    try:
+        values = [float(x.strip()) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected comma-separated numbers in [0, 1) (e.g. 0,0.1)"
+        ) from None
+    if any(not 0 <= v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: each must be in [0, 1)")
+    return values
 
 
 def add_common_arguments(p: argparse.ArgumentParser) -> None:

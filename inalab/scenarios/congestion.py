@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from inalab.protocol.format import Importance
-from inalab.scenarios.common import Outcome, RunOptions
+from inalab.scenarios.common import Outcome, RunOptions, positive_float, positive_int
 from inalab.scenarios.jobs import JobResult, JobSpec, RunningJob
 from inalab.scenarios.results import Progress, plot
 from inalab.scenarios.testbed import Testbed
@@ -52,17 +52,17 @@ COLUMNS = [
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--values", type=int, default=6400, help="values (6400)")
+    p.add_argument("--workers", type=positive_int, default=4)
+    p.add_argument("--values", type=positive_int, default=6400, help="values (6400)")
     p.add_argument(
         "--slots",
-        type=int,
+        type=positive_int,
         default=512,
         help="window (512: every packet of the round may be in flight at once)",
     )
     p.add_argument("--queue-rate", type=int, default=100, help="packets/s per port (100)")
     p.add_argument("--queue-depth", type=int, default=16, help="packets per queue (16)")
-    p.add_argument("--deadline", type=float, default=1.5, help="seconds per round (1.5)")
+    p.add_argument("--deadline", type=positive_float, default=1.5, help="seconds per round (1.5)")
     p.add_argument(
         "--dtype",
         choices=("float32", "int32"),
@@ -74,7 +74,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also the early-drop policy: one FIFO with the program's per-class ingress early drop",
     )
-    p.add_argument("--trials", type=int, help="runs per policy (quick 1, full 3)")
+    p.add_argument("--trials", type=positive_int, help="runs per policy (quick 1, full 3)")
 
 
 def thresholds(depth: int) -> dict[int, tuple[int, int]]:
@@ -142,7 +142,7 @@ def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> li
 
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     values, deadline = args.values, args.deadline
-    trials = args.trials or (2 if opts.quick else 5)
+    trials = args.trials if args.trials is not None else (2 if opts.quick else 5)
     if args.queue_rate < 1 or args.queue_depth < 4:
         raise ValueError("--queue-rate must be >= 1 and --queue-depth >= 4")
     topo = make_topology(

@@ -165,8 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.values < 1:
             raise ScenarioError(f"--values {args.values}: must be >= 1")
         program = Path(args.program) if args.program else None
+        if program is not None and program.is_dir():
+            raise ScenarioError(f"--program {program}: is a directory (give the compiled ina.json)")
         if program is not None and not program.is_file():
-            raise ScenarioError(f"{program}: no such file (run make build)")
+            raise ScenarioError(f"--program {program}: no such file (run make build)")
         topo = make_topology(
             "single-rack", workers=args.workers, prefix=args.prefix, grpc_base_port=args.grpc_base
         )

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from inalab.protocol.constants import JobMode
-from inalab.scenarios.common import Outcome, RunOptions
+from inalab.scenarios.common import Outcome, RunOptions, nonnegative_int, positive_int
 from inalab.scenarios.errors import ScenarioError
 from inalab.scenarios.jobs import JobResult, JobSpec, RunningJob, start_ps, stop_ps
 from inalab.scenarios.results import Progress, plot
@@ -44,12 +44,14 @@ COLUMNS = [
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--jobs", type=int, help="concurrent jobs (quick 2, full 4)")
-    p.add_argument("--job-workers", type=int, default=2, help="workers per job (2)")
-    p.add_argument("--values", type=int, help="float32 values per job (quick 10000, full 50000)")
-    p.add_argument("--slots", type=int, default=64, help="slots per region (64)")
+    p.add_argument("--jobs", type=positive_int, help="concurrent jobs (quick 2, full 4)")
+    p.add_argument("--job-workers", type=positive_int, default=2, help="workers per job (2)")
     p.add_argument(
-        "--be-cells", type=int, default=8,
+        "--values", type=positive_int, help="float32 values per job (quick 10000, full 50000)"
+    )
+    p.add_argument("--slots", type=positive_int, default=64, help="slots per region (64)")
+    p.add_argument(
+        "--be-cells", type=nonnegative_int, default=8,
         help="cells of the region all jobs share in the best-effort row (8; 0: no such row)",
     )  # fmt: skip
 
@@ -127,9 +129,9 @@ def _best_effort(
 
 
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
-    n_jobs = args.jobs or (2 if opts.quick else 4)
+    n_jobs = args.jobs if args.jobs is not None else (2 if opts.quick else 4)
     per_job = args.job_workers
-    values = args.values or (10_000 if opts.quick else 50_000)
+    values = args.values if args.values is not None else (10_000 if opts.quick else 50_000)
     if n_jobs < 1 or per_job < 1 or n_jobs * per_job > 32:
         raise ScenarioError("--jobs x --job-workers must be within 1..32 workers")
     if args.be_cells < 0:

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from inalab.scenarios.common import Outcome, RunOptions
+from inalab.scenarios.common import Outcome, RunOptions, fraction_list, positive_float, positive_int
 from inalab.scenarios.jobs import JobResult, JobSpec, run_job
 from inalab.scenarios.results import Progress, plot
 from inalab.scenarios.testbed import Testbed
@@ -34,10 +34,14 @@ COLUMNS = [
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--values", type=int, help="float32 values (quick 10000, full 50000)")
-    p.add_argument("--losses", help="comma-separated loss rates 0..1 (default by --quick)")
-    p.add_argument("--deadline", type=float, help="seconds per round before giving up blocks")
+    p.add_argument("--workers", type=positive_int, default=4)
+    p.add_argument("--values", type=positive_int, help="float32 values (quick 10000, full 50000)")
+    p.add_argument(
+        "--losses", type=fraction_list, help="comma-separated loss rates 0..1 (default by --quick)"
+    )
+    p.add_argument(
+        "--deadline", type=positive_float, help="seconds per round before giving up blocks"
+    )
     p.add_argument("--methods", default="ina,ps", help="ina,ps")
 
 
@@ -82,14 +86,14 @@ def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> li
 
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     losses = (
-        [float(x) for x in args.losses.split(",")]
-        if args.losses
+        args.losses
+        if args.losses is not None
         else ([0.0, 0.1, 0.3] if opts.quick else [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35])
     )
     if any(not 0 <= x < 1 for x in losses):
         raise ValueError(f"--losses {losses}: each must be in [0, 1)")
-    values = args.values or (10_000 if opts.quick else 50_000)
-    deadline = args.deadline or (2.0 if opts.quick else 5.0)
+    values = args.values if args.values is not None else (10_000 if opts.quick else 50_000)
+    deadline = args.deadline if args.deadline is not None else (2.0 if opts.quick else 5.0)
     methods = [m for m in args.methods.split(",") if m]
     if any(m not in ("ina", "ps") for m in methods):
         raise ValueError(f"--methods {args.methods}: ina and/or ps")

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from inalab.scenarios.common import Outcome, RunOptions
+from inalab.scenarios.common import Outcome, RunOptions, positive_int
 from inalab.scenarios.errors import ScenarioError
 from inalab.scenarios.jobs import JobResult, RunningJob, start_ps, stop_ps
 from inalab.scenarios.results import Progress, plot
@@ -41,13 +41,15 @@ COLUMNS = [
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--jobs", type=int, help="jobs (quick 3, full 6)")
-    p.add_argument("--job-workers", type=int, default=2, help="workers per job (2)")
-    p.add_argument("--values", type=int, help="float32 values per job (quick 8000, full 30000)")
-    p.add_argument("--memory", type=int, default=128, help="switch slots (INA_SLOTS, 128)")
+    p.add_argument("--jobs", type=positive_int, help="jobs (quick 3, full 6)")
+    p.add_argument("--job-workers", type=positive_int, default=2, help="workers per job (2)")
+    p.add_argument(
+        "--values", type=positive_int, help="float32 values per job (quick 8000, full 30000)"
+    )
+    p.add_argument("--memory", type=positive_int, default=128, help="switch slots (INA_SLOTS, 128)")
     p.add_argument("--gap", type=float, help="seconds between arrivals (quick 0.05, full 0.3)")
     p.add_argument(
-        "--rounds", type=int,
+        "--rounds", type=positive_int,
         help="allreduce rounds per job (quick 3, full 5): the workers heartbeat before each, "
         "so moves happen between rounds",
     )  # fmt: skip
@@ -126,12 +128,12 @@ def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> li
 
 
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
-    n_jobs = args.jobs or (3 if opts.quick else 6)
+    n_jobs = args.jobs if args.jobs is not None else (3 if opts.quick else 6)
     per_job = args.job_workers
-    values = args.values or (8_000 if opts.quick else 30_000)
+    values = args.values if args.values is not None else (8_000 if opts.quick else 30_000)
     policies = [p for p in args.policies.split(",") if p]
     gap = args.gap if args.gap is not None else (0.05 if opts.quick else 0.3)
-    rounds = args.rounds or (3 if opts.quick else 5)
+    rounds = args.rounds if args.rounds is not None else (3 if opts.quick else 5)
     if rounds < 1:
         raise ScenarioError("--rounds must be >= 1")
     if n_jobs * per_job > 32 or n_jobs < 1 or per_job < 1:

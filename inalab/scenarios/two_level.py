@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from inalab.scenarios.common import Outcome, RunOptions
+from inalab.scenarios.common import Outcome, RunOptions, positive_int, positive_int_list
 from inalab.scenarios.jobs import JobResult, JobSpec, run_job
 from inalab.scenarios.results import Progress, plot
 from inalab.scenarios.testbed import Testbed
@@ -36,9 +36,11 @@ COLUMNS = [
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--racks", help="comma-separated rack counts (quick 2, full 2,3,4)")
-    p.add_argument("--per-rack", type=int, default=2, help="workers per rack (2)")
-    p.add_argument("--values", type=int, help="float32 values (quick 10000, full 50000)")
+    p.add_argument(
+        "--racks", type=positive_int_list, help="comma-separated rack counts (quick 2, full 2,3,4)"
+    )
+    p.add_argument("--per-rack", type=positive_int, default=2, help="workers per rack (2)")
+    p.add_argument("--values", type=positive_int, help="float32 values (quick 10000, full 50000)")
 
 
 def row(method: str, racks: int, r: JobResult, core: int) -> dict[str, Any]:
@@ -69,12 +71,8 @@ def plots(rows: list[dict[str, Any]], meta: dict[str, Any], out_dir: Path) -> li
 
 
 def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
-    racks_list = (
-        [int(x) for x in args.racks.split(",")]
-        if args.racks
-        else ([2] if opts.quick else [2, 3, 4])
-    )
-    values = args.values or (10_000 if opts.quick else 50_000)
+    racks_list = args.racks if args.racks is not None else ([2] if opts.quick else [2, 3, 4])
+    values = args.values if args.values is not None else (10_000 if opts.quick else 50_000)
     rows: list[dict[str, Any]] = []
     progress = Progress(2 * len(racks_list), NAME, opts.progress)
     for racks in racks_list:
