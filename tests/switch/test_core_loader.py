@@ -182,3 +182,35 @@ def test_missing_pipeline_is_refused() -> None:
     b.j["pipelines"] = b.j["pipelines"][:1]
     with pytest.raises(JsonError, match="pipelines: no 'egress' pipeline"):
         load(b.build())
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("register_arrays", [{"name": "r", "id": 0, "size": -1, "bitwidth": 32}],
+         r"register_arrays\[0\]\.size: expected an integer > 0, got -1"),
+        ("register_arrays", [{"name": "r", "id": 0, "size": 4, "bitwidth": "32"}],
+         r"register_arrays\[0\]\.bitwidth: expected an integer > 0, got '32'"),
+        ("counter_arrays", [{"name": "c", "id": 0, "size": 0, "is_direct": False}],
+         r"counter_arrays\[0\]\.size: expected an integer > 0, got 0"),
+        ("meter_arrays", [{"name": "m", "id": 0, "size": True, "is_direct": False}],
+         r"meter_arrays\[0\]\.size: expected an integer > 0, got True"),
+        ("actions", None, r"^actions: expected a list, got null"),
+        ("pipelines", {"x": 1}, r"^pipelines: expected a list, got dict"),
+        ("parsers", [3], r"^parsers\[0\]: expected an object, got int"),
+        ("register_arrays", "abc", r"^register_arrays: expected a list, got str"),
+    ],
+)  # fmt: skip
+def test_top_level_arrays_are_checked_with_their_json_path(
+    key: str, value: object, message: str
+) -> None:
+    b = forward_program()
+    b.j[key] = value
+    with pytest.raises(JsonError, match=message):
+        load(b.build())
+
+
+def test_a_direct_counter_needs_no_size() -> None:
+    b = forward_program()
+    b.j["counter_arrays"] = [{"name": "c", "id": 0, "is_direct": True, "binding": "t"}]
+    load(b.build())
