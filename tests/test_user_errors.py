@@ -556,6 +556,22 @@ def test_ctrl_c_during_an_allreduce_is_not_a_traceback(env: Env) -> None:
     assert "inalab-worker: interrupted" in err and "Traceback" not in err, err
 
 
+def test_a_huge_token_gives_a_short_compiler_error(env: Env) -> None:
+    """p4c echoes the line under the message; a 10,000-character token must not
+    make that 20 KB: the echo and the quoted token are cut, the caret still aligned."""
+    src = env.d / "long_token.p4"
+    src.write_text("control C() { apply { " + "x" * 10_000 + " } }\n")
+    r = subprocess.run(
+        [str(BIN / "inalab-p4c"), str(src)],
+        capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+    )  # fmt: skip
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr) < 1000, f"{len(r.stderr)} characters:\n{r.stderr[:2000]}"
+    head, echoed, caret = r.stderr.splitlines()[:3]
+    assert f"{src}:1:10024: error:" in head
+    assert echoed[caret.index("^")] == "}"
+
+
 def test_a_bad_controller_url_from_the_environment_is_named_as_such(env: Env) -> None:
     r = subprocess.run(
         [str(BIN / "inalab-ctl"), "jobs"],
