@@ -127,6 +127,16 @@ def _yaml() -> Any:
     return yaml
 
 
+def _yaml_error(p: Path, e: Exception) -> str:
+    """One line, ``file:line:col: bad YAML: problem (context)``, for PyYAML's
+    multi-line message that names ``<unicode string>`` instead of the file."""
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    context = getattr(e, "context", None)
+    where = f"{p}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(p)
+    return f"{where}: bad YAML: {problem}" + (f" ({context})" if context else "")
+
+
 def load_topology(path: str | Path) -> Topology:
     """Load a ``.json``, ``.yaml`` or ``.yml`` topology file."""
     p = Path(path)
@@ -135,16 +145,17 @@ def load_topology(path: str | Path) -> Topology:
     except OSError as e:
         raise TopologyError(f"{p}: cannot read: {e.strerror or e}") from None
     suffix = p.suffix.lower()
+    data: object = None
+    if suffix in (".yaml", ".yml"):  # parsed here: its errors carry their own file:line:col
+        yaml = _yaml()
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise TopologyError(_yaml_error(p, e)) from None
     try:
         if suffix == ".json":
             data = json.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            yaml = _yaml()
-            try:
-                data = yaml.safe_load(text)
-            except yaml.YAMLError as e:
-                raise TopologyError(f"bad YAML: {e}") from None
-        else:
+        elif suffix not in (".yaml", ".yml"):
             raise TopologyError("unknown file type (want .json, .yaml or .yml)")
         return topology_from_dict(data)
     except json.JSONDecodeError as e:

@@ -89,3 +89,22 @@ def test_bad_json_and_bad_suffix(tmp_path: Path) -> None:
         load_topology(other)
     with pytest.raises(TopologyError, match="cannot read"):
         load_topology(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "problem"),
+    [
+        ("name: x\nhosts: [\n", "3:1", "expected the node content"),
+        ("name: x\n  hosts: 3\n", "2:8", "mapping values are not allowed here"),
+    ],
+)
+def test_bad_yaml_is_one_line_with_file_line_and_column(
+    tmp_path: Path, text: str, where: str, problem: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(TopologyError) as info:
+        load_topology(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:{where}: bad YAML: {problem}"), message
+    assert "\n" not in message and "<unicode string>" not in message
