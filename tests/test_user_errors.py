@@ -572,6 +572,51 @@ def test_a_huge_token_gives_a_short_compiler_error(env: Env) -> None:
     assert echoed[caret.index("^")] == "}"
 
 
+@pytest.fixture(scope="module")
+def web_server() -> Iterator[str]:
+    """An HTTP server that is not the controller: 404 in HTML, and 200 with other JSON."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Other(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            if self.path.startswith("/json/"):
+                self.send_response(200)
+                body = b'{"hello": "world"}'
+            else:
+                self.send_response(404)
+                body = b"<html>Not Found</html>"
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Other)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("command", "path"), [("status", ""), ("jobs", ""), ("status", "/json")])
+def test_ctl_against_something_that_is_not_the_controller_says_so(
+    web_server: str, command: str, path: str
+) -> None:
+    url = web_server + path
+    r = subprocess.run(
+        [str(BIN / "inalab-ctl"), command, "--url", url],
+        capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+    )  # fmt: skip
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert f"{url}/{command}:" in r.stderr, r.stderr
+    assert "does not look like an inalab controller" in r.stderr, r.stderr
+    assert len(r.stderr.splitlines()) == 1, r.stderr
+
+
 def test_a_bad_controller_url_from_the_environment_is_named_as_such(env: Env) -> None:
     r = subprocess.run(
         [str(BIN / "inalab-ctl"), "jobs"],

@@ -33,12 +33,20 @@ class ControllerClient:
         req.add_header("Content-Type", "application/json")
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return json.loads(resp.read())
+                raw = resp.read()
+            try:
+                return json.loads(raw)
+            except ValueError:
+                raise self._stranger(path, "its reply is not JSON") from None
         except urllib.error.HTTPError as e:
             try:
-                msg = json.loads(e.read()).get("error", e.reason)
+                reply = json.loads(e.read())
             except ValueError:
-                msg = str(e.reason)
+                reply = None
+            if not isinstance(reply, dict) or not isinstance(reply.get("error"), str):
+                # the controller answers every error with {"error": "..."}
+                raise self._stranger(path, f"HTTP {e.code} {e.reason}") from None
+            msg = reply["error"]
             if e.code == 409 and "refused" in msg:
                 raise AdmissionError(msg) from None
             if e.code in (400, 404, 409):
@@ -48,13 +56,24 @@ class ControllerClient:
             reason = getattr(e, "reason", e)
             raise ControllerError(f"controller {self.url} unreachable: {reason}") from None
 
+    def _stranger(self, path: str, what: str) -> ControllerError:
+        return ControllerError(
+            f"{self.url}{path}: {what}: this does not look like an inalab controller "
+            "(check --url / INALAB_CTL_URL)"
+        )
+
+    def _shaped(self, path: str, reply: Any, kind: type[Any], keys: tuple[str, ...] = ()) -> Any:
+        if not isinstance(reply, kind) or any(k not in reply for k in keys):
+            raise self._stranger(path, f"unexpected reply {json.dumps(reply)[:80]}")
+        return reply
+
     def register(self, request: JobRequest | dict[str, Any]) -> dict[str, Any]:
         body = request.to_dict() if isinstance(request, JobRequest) else request
         result: dict[str, Any] = self._call("POST", "/jobs", body)
         return result
 
     def jobs(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._call("GET", "/jobs")
+        result: list[dict[str, Any]] = self._shaped("/jobs", self._call("GET", "/jobs"), list)
         return result
 
     def job(self, job_id: int) -> dict[str, Any]:
@@ -86,7 +105,8 @@ class ControllerClient:
         return result
 
     def status(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", "/status")
+        keys = ("policy", "memory_in_use", "capacity", "jobs", "switches")
+        result: dict[str, Any] = self._shaped("/status", self._call("GET", "/status"), dict, keys)
         return result
 
 
