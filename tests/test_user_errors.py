@@ -12,6 +12,7 @@ inalab-switch exit 1 for every error (as p4c and simple_switch do).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -85,6 +86,16 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     (d / "list.json").write_text("[1, 2, 3]\n")
     (d / "obj.json").write_text('{"x": 1}\n')
     (d / "adir").mkdir()
+    good_job = {"request": {"job_id": 1, "members": ["h1"]}, "mcast_group": 1, "job_index": 0,
+                "state": "active", "region": [0, 8, False], "epoch": 1}  # fmt: skip
+    for name, doc in (
+        ("state_jobs_int.json", {"jobs": 5}),
+        ("state_item_int.json", {"jobs": [3]}),
+        ("state_missing.json", {"jobs": [{"request": {"job_id": 1, "members": ["h1"]}}]}),
+        ("state_region.json", {"jobs": [{**good_job, "region": "x"}]}),
+        ("state_request.json", {"jobs": [good_job, {**good_job, "request": {"job_id": 2}}]}),
+    ):
+        (d / name).write_text(json.dumps(doc))
     shutil.copy(REPO / "tests/p4/basic_fwd.p4", d / "prog.p4")  # a program -o may not overwrite
     (d / "job.json").write_text(
         '{"job_id": 9, "rank": 0, "n_workers": 2, "server": "127.0.0.1:9", "via": "ps"}\n'
@@ -439,6 +450,16 @@ _STATE = ("serve", "single-rack", "--build-dir", "build", "--grpc-base", "{free}
 STATE = [
     c("inalab-ctl", *_STATE, f, code=2, says=f"{f}: cannot restore jobs")
     for f in ("garbage.bin", "trunc.json", "list.json", "adir", "empty.txt")
+] + [
+    c("inalab-ctl", *_STATE, f, code=2, says=(f"{f}: cannot restore jobs", what))
+    for f, what in (
+        ("obj.json", "got an object without 'jobs' (keys: x)"),
+        ("state_jobs_int.json", "got int 5 for 'jobs'"),
+        ("state_item_int.json", "jobs[0]: expected an object with request, mcast_group"),
+        ("state_missing.json", "jobs[0]: missing mcast_group, job_index, state, region, epoch"),
+        ("state_region.json", 'jobs[0].region: expected null or [base, size, shared], got str "x"'),
+        ("state_request.json", "jobs[1].request: job request: missing ['members']"),
+    )
 ]
 
 

@@ -37,7 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inalab.controller.errors import AdmissionError, ConfigError, JobError, SwitchError
+from inalab.controller.errors import (
+    AdmissionError,
+    ConfigError,
+    ControllerError,
+    JobError,
+    SwitchError,
+)
 from inalab.controller.fabric import Fabric
 from inalab.controller.network import ip_int, switch_address
 from inalab.controller.placement import (
@@ -150,19 +156,28 @@ class JobManager:
         so reconciliation keeps their entries). Moves in progress are completed."""
         if self.state_file is None or not self.state_file.exists():
             return 0
+        where = f"{self.state_file}: cannot restore jobs"
         try:
             data = json.loads(self.state_file.read_text())
-            now = self.clock()
-            for item in data["jobs"]:
-                req = JobRequest.from_dict(item["request"])
-                job = Job(req, item["mcast_group"], item["job_index"], now, last_heartbeat=now)
-                reg = item["region"]
-                job.region = None if reg is None else Region(reg[0], reg[1], bool(reg[2]))
-                job.state = "ps" if item["state"] == "ps" else "active" if reg else "waiting"
-                job.epoch = item["epoch"]
-                self.jobs[req.job_id] = job
-        except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
-            raise ConfigError(f"{self.state_file}: cannot restore jobs: {e}") from None
+        except OSError as e:
+            raise ConfigError(f"{where}: {e.strerror or e}") from None
+        except ValueError as e:  # not JSON, or not UTF-8 text
+            raise ConfigError(f"{where}: not a JSON state file ({e})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
+            if not isinstance(data, dict):
+                got = _kind(data)
+            elif "jobs" not in data:
+                got = f"an object without 'jobs' (keys: {', '.join(map(str, data)) or 'none'})"
+            else:
+                got = f"{_kind(data['jobs'])} for 'jobs'"
+            raise ConfigError(f'{where}: expected an object {{"jobs": [...]}}, got {got}')
+        now = self.clock()
+        for i, item in enumerate(data["jobs"]):
+            try:
+                job = _restored_job(item, now)
+            except (ControllerError, ValueError) as e:
+                raise ConfigError(f"{where}: jobs[{i}]{e}") from None
+            self.jobs[job.request.job_id] = job
         waiting = [j for j in self.jobs.values() if j.state == "waiting"]
         if waiting:
             layout = self._layout()
@@ -482,6 +497,46 @@ class JobManager:
         with self.lock:
             regions = {(j.region.base, j.region.size) for j in self.jobs.values() if j.region}
             return sum(s for _, s in regions)
+
+
+_STATE_KEYS = ("request", "mcast_group", "job_index", "state", "region", "epoch")
+
+
+def _kind(v: object) -> str:
+    return "null" if v is None else f"{type(v).__name__} {json.dumps(v)[:40]}"
+
+
+def _restored_job(item: object, now: float) -> Job:
+    """One entry of a state file's ``jobs`` list; errors start with ``.key: ...``."""
+    if not isinstance(item, dict):
+        raise ValueError(f": expected an object with {', '.join(_STATE_KEYS)}, got {_kind(item)}")
+    missing = [k for k in _STATE_KEYS if k not in item]
+    if missing:
+        raise ValueError(f": missing {', '.join(missing)}")
+    for key in ("mcast_group", "job_index", "epoch"):
+        v = item[key]
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise ValueError(f".{key}: expected an integer >= 0, got {_kind(v)}")
+    if item["state"] not in ("waiting", "active", "moving", "ps"):
+        raise ValueError(
+            f".state: expected waiting, active, moving or ps, got {_kind(item['state'])}"
+        )
+    reg = item["region"]
+    if reg is not None and not (
+        isinstance(reg, list)
+        and len(reg) == 3
+        and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in reg[:2])
+    ):
+        raise ValueError(f".region: expected null or [base, size, shared], got {_kind(reg)}")
+    try:
+        req = JobRequest.from_dict(item["request"])
+    except (ControllerError, ValueError) as e:
+        raise ValueError(f".request: {e}") from None
+    job = Job(req, item["mcast_group"], item["job_index"], now, last_heartbeat=now)
+    job.region = None if reg is None else Region(reg[0], reg[1], bool(reg[2]))
+    job.state = "ps" if item["state"] == "ps" else "active" if reg else "waiting"
+    job.epoch = item["epoch"]
+    return job
 
 
 def _installed_epoch(job: Job) -> int:
