@@ -85,6 +85,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     (d / "trunc.yaml").write_text("name: x\nhosts: [\n")
     (d / "list.json").write_text("[1, 2, 3]\n")
     (d / "obj.json").write_text('{"x": 1}\n')
+    (d / "bmv2.json").write_text('{"headers": [], "parsers": [], "pipelines": [], "actions": []}')
     (d / "adir").mkdir()
     good_job = {"request": {"job_id": 1, "members": ["h1"]}, "mcast_group": 1, "job_index": 0,
                 "state": "active", "region": [0, 8, False], "epoch": 1}  # fmt: skip
@@ -324,6 +325,57 @@ CTL = [
     c("inalab-ctl", *_PROG, "--queue-rate", "-1", code=2, says="queue rate -1"),
     c("inalab-ctl", *_PROG, "--election-id", "-1", code=2, says="--election-id -1"),
     c("inalab-ctl", *_PROG, "--json", _G, "--p4info", _G, code=2, says="not a P4Info"),
+    # the pipeline files are checked before connecting, naming the file
+    c(
+        "inalab-ctl",
+        *_PROG,
+        "--json",
+        "empty.txt",
+        "--p4info",
+        "empty.txt",
+        code=2,
+        says="empty.txt: empty file, not a bmv2 JSON program",
+    ),
+    c(
+        "inalab-ctl",
+        *_PROG,
+        "--json",
+        "trunc.json",
+        "--p4info",
+        "empty.txt",
+        code=2,
+        says="trunc.json:2:1: not valid JSON",
+    ),
+    c(
+        "inalab-ctl",
+        *_PROG,
+        "--json",
+        "list.json",
+        "--p4info",
+        "empty.txt",
+        code=2,
+        says="list.json: not a bmv2 JSON program",
+    ),
+    c(
+        "inalab-ctl",
+        *_PROG,
+        "--json",
+        "obj.json",
+        "--p4info",
+        "empty.txt",
+        code=2,
+        says="obj.json: not a bmv2 JSON program (no headers, parsers, pipelines, actions)",
+    ),
+    c(
+        "inalab-ctl",
+        *_PROG,
+        "--json",
+        "bmv2.json",
+        "--p4info",
+        "empty.txt",
+        code=2,
+        says="empty.txt: an empty P4Info: no InaIngress.",
+    ),
     c("inalab-ctl", *_SERVE, "--policy", "bogus", code=2, says="'bogus'"),
     c("inalab-ctl", *_SERVE, "--listen", "foo", code=2, says="--listen 'foo'"),
     c("inalab-ctl", *_SERVE, "--listen", "127.0.0.1:{tcp}", code=2, says="Address already in use"),
@@ -591,6 +643,24 @@ def test_a_huge_token_gives_a_short_compiler_error(env: Env) -> None:
     head, echoed, caret = r.stderr.splitlines()[:3]
     assert f"{src}:1:10024: error:" in head
     assert echoed[caret.index("^")] == "}"
+
+
+def test_ctl_program_refuses_the_p4info_of_another_program_before_connecting(env: Env) -> None:
+    out = env.d / "other"
+    out.mkdir(exist_ok=True)
+    subprocess.run(
+        [str(BIN / "inalab-p4c"), "-w", "-o", str(out / "ina.json"),
+         "--p4runtime-files", str(out / "ina.p4info.txtpb"), str(REPO / "tests/p4/basic_fwd.p4")],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    r = subprocess.run(
+        [str(BIN / "inalab-ctl"), "program", "single-rack", "--build-dir", str(out),
+         "--grpc-base", str(env.free)],
+        capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+    )  # fmt: skip
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert f"{out}/ina.p4info.txtpb: not the P4Info of p4src/ina.p4: no InaIngress." in r.stderr
+    assert "P4Runtime" not in r.stderr, r.stderr  # refused before connecting
 
 
 @pytest.fixture(scope="module")

@@ -176,13 +176,47 @@ def _fabric(args: argparse.Namespace) -> Any:
     settings = NetworkSettings(
         drop_probability=args.drop_probability, queue_rate_pps=args.queue_rate
     )
+    pipeline = Pipeline.load(json_file, p4info)
+    _check_pipeline(pipeline, json_file, p4info)
     return Fabric(
         topo,
-        Pipeline.load(json_file, p4info),
+        pipeline,
         addresses=addresses,
         election_id=(0, args.election_id),
         settings=settings,
     )
+
+
+def _check_pipeline(pipeline: Any, json_file: Path, p4info: Path) -> None:
+    """Before connecting: the bmv2 JSON is a JSON program object, and the P4Info
+    has the tables and the register the controller writes (an empty or foreign
+    file was found only at the first switch, or without its name)."""
+    from inalab.controller.names import Register, Table
+
+    data = pipeline.device_config
+    if not data.strip():
+        raise ConfigError(f"{json_file}: empty file, not a bmv2 JSON program")
+    try:
+        doc = json.loads(data)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{json_file}: not a UTF-8 text file (a bmv2 JSON program?)") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{json_file}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{json_file}: not a bmv2 JSON program (top level is not an object)")
+    missing = [k for k in ("headers", "parsers", "pipelines", "actions") if k not in doc]
+    if missing:
+        raise ConfigError(f"{json_file}: not a bmv2 JSON program (no {', '.join(missing)})")
+    info = pipeline.p4info
+    tables = {n for t in info.tables for n in (t.preamble.name, t.preamble.alias)}
+    registers = {n for r in info.registers for n in (r.preamble.name, r.preamble.alias)}
+    need = [v for k, v in vars(Table).items() if k.isupper() and v not in tables]
+    if Register.BITMAP_REG not in registers:
+        need.append(Register.BITMAP_REG)
+    if need:
+        what = "an empty P4Info" if not info.tables else "not the P4Info of p4src/ina.p4"
+        more = f" and {len(need) - 3} more" if len(need) > 3 else ""
+        raise ConfigError(f"{p4info}: {what}: no {', '.join(need[:3])}{more}")
 
 
 def _serve(args: argparse.Namespace) -> int:
