@@ -663,6 +663,29 @@ def test_ctl_program_refuses_the_p4info_of_another_program_before_connecting(env
     assert "P4Runtime" not in r.stderr, r.stderr  # refused before connecting
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("register_arrays", [{"name": "r", "id": 0, "size": -1, "bitwidth": 32}],
+         "register_arrays[0].size: expected an integer > 0, got -1"),
+        ("actions", None, "actions: expected a list, got null"),
+    ],
+)  # fmt: skip
+def test_switch_refuses_bad_top_level_arrays_naming_their_json_path(
+    env: Env, key: str, value: object, says: str
+) -> None:
+    prog = env.d / f"bad_{key}.json"
+    r = subprocess.run(
+        [str(BIN / "inalab-p4c"), "-w", "-o", str(prog), str(REPO / "tests/p4/basic_fwd.p4")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(prog.read_text())
+    doc[key] = value
+    prog.write_text(json.dumps(doc))
+    check(c("inalab-switch", prog.name, *_OFF, code=1, says=f"{prog.name}: {says}"), env)
+
+
 @pytest.fixture(scope="module")
 def web_server() -> Iterator[str]:
     """An HTTP server that is not the controller: 404 in HTML, and 200 with other JSON."""
