@@ -98,8 +98,11 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     )
     methods = [m for m in args.methods.split(",") if m]
     bad = [m for m in methods if m not in METHODS]
-    if bad:
-        raise ValueError(f"--methods: unknown {bad} (one of {', '.join(METHODS)})")
+    if bad or not methods:
+        what = f"unknown {', '.join(bad)}" if bad else "no method given"
+        raise ValueError(
+            f"--methods {args.methods!r}: {what} (one or more of {', '.join(METHODS)})"
+        )
     fmt.check_lanes(args.lanes)
     bound = line_rate(args.bw, args.lanes)
     defines = {} if args.lanes == fmt.DEFAULT_LANES else {"INA_LANES": args.lanes}

@@ -95,7 +95,7 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     values = args.values if args.values is not None else (10_000 if opts.quick else 50_000)
     deadline = args.deadline if args.deadline is not None else (2.0 if opts.quick else 5.0)
     methods = [m for m in args.methods.split(",") if m]
-    if any(m not in ("ina", "ps") for m in methods):
+    if not methods or any(m not in ("ina", "ps") for m in methods):
         raise ValueError(f"--methods {args.methods}: ina and/or ps")
     topo = make_topology(
         "single-rack", workers=args.workers, prefix=opts.prefix, grpc_base_port=opts.grpc_base

@@ -10,6 +10,7 @@ each job take, when is everything done, and is every result exact?
 from __future__ import annotations
 
 import argparse
+import math
 import threading
 import time
 from pathlib import Path
@@ -131,8 +132,19 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
     n_jobs = args.jobs if args.jobs is not None else (3 if opts.quick else 6)
     per_job = args.job_workers
     values = args.values if args.values is not None else (8_000 if opts.quick else 30_000)
-    policies = [p for p in args.policies.split(",") if p]
     gap = args.gap if args.gap is not None else (0.05 if opts.quick else 0.3)
+    policies = [p for p in args.policies.split(",") if p]
+    from inalab.controller.policies import POLICIES as KNOWN
+
+    unknown = [p for p in policies if p not in KNOWN]
+    if unknown or not policies:
+        raise ScenarioError(
+            f"--policies {args.policies!r}: "
+            + (f"unknown {', '.join(unknown)} " if unknown else "no policy given ")
+            + f"(one or more of {', '.join(sorted(KNOWN))})"
+        )
+    if not 0 <= gap < math.inf:
+        raise ScenarioError(f"--gap {args.gap}: must be a finite number >= 0 seconds")
     rounds = args.rounds if args.rounds is not None else (3 if opts.quick else 5)
     if rounds < 1:
         raise ScenarioError("--rounds must be >= 1")
