@@ -206,7 +206,7 @@ def test_ecn_marks_from_the_switch_queues_shrink_the_window() -> None:
     rig, transports, cfg = _switch_job()
     try:
         for cls in fmt.Importance:
-            rig.threshold(int(cls), 0, 10_000)  # mark every ECT packet CE, drop none
+            rig.ecn_threshold(int(cls), 0)  # mark every ECT packet CE (no early-drop entries)
         rng = np.random.default_rng(5)
         xi = [rng.integers(-1000, 1000, 32 * 64, dtype=np.int32) for _ in PORTS]
         res = _run(cfg, transports, xi)
