@@ -59,7 +59,7 @@ class ControllerClient:
     def _stranger(self, path: str, what: str) -> ControllerError:
         return ControllerError(
             f"{self.url}{path}: {what}: this does not look like an inalab controller "
-            "(check --url / INALAB_CTL_URL)"
+            "(is that the controller's URL?)"
         )
 
     def _shaped(self, path: str, reply: Any, kind: type[Any], keys: tuple[str, ...] = ()) -> Any:
