@@ -33,7 +33,15 @@ from inalab.switch.expressions import RUNTIME, ExprCompiler
 from inalab.switch.hashes import ALGORITHMS, csum16_int
 from inalab.switch.packet import Packet, make_runtime
 from inalab.switch.parser import ParserCompiler
-from inalab.switch.program import Json, Layout, at, build_layout, check_version, parse_json
+from inalab.switch.program import (
+    Json,
+    Layout,
+    at,
+    build_layout,
+    check_top_level,
+    check_version,
+    parse_json,
+)
 from inalab.switch.stateful import CounterArray, MeterArray, RegisterArray
 from inalab.switch.tables import CONST_PRIORITY_BASE, ActionInfo, KeySpec, Table
 
@@ -58,46 +66,6 @@ class Checksum:
     width: int
     verify: bool
     update: bool
-
-
-_LISTS = (
-    "actions", "pipelines", "parsers", "deparsers", "calculations", "register_arrays",
-    "counter_arrays", "meter_arrays", "extern_instances", "parse_vsets", "checksums",
-    "field_lists", "learn_lists", "header_types", "headers",
-)  # fmt: skip
-_REQUIRED = ("actions", "pipelines", "parsers", "deparsers")
-_SIZED = {
-    "register_arrays": ("size", "bitwidth"),
-    "counter_arrays": ("size",),
-    "meter_arrays": ("size",),
-}
-
-
-def _positive_int(v: object) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v > 0
-
-
-def check_top_level(j: Json) -> None:
-    """The shape of the top-level arrays, before any code is generated: each a
-    list of objects (the required ones not null), sizes and widths ints > 0."""
-    for key in _LISTS:
-        v = j.get(key)
-        if v is None and key not in _REQUIRED:
-            continue
-        if v is not None and not isinstance(v, list):
-            raise JsonError(key, f"expected a list, got {type(v).__name__}")
-        if v is None and key in j:
-            raise JsonError(key, "expected a list, got null")
-        for i, item in enumerate(v or []):
-            if not isinstance(item, dict):
-                raise JsonError(f"{key}[{i}]", f"expected an object, got {type(item).__name__}")
-            for field in _SIZED.get(key, ()):
-                if item.get("is_direct") and field == "size":
-                    continue  # a direct counter/meter is sized by its table
-                if not _positive_int(item.get(field)):
-                    raise JsonError(
-                        f"{key}[{i}].{field}", f"expected an integer > 0, got {item.get(field)!r}"
-                    )
 
 
 def _safe(name: str) -> str:

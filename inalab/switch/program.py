@@ -200,3 +200,44 @@ def build_layout(j: Json) -> Layout:
     if "standard_metadata" not in lay.by_name:
         raise JsonError("headers", "no 'standard_metadata' instance (not a v1model program?)")
     return lay
+
+
+# --------------------------------------------------------------------------- top-level shape
+_LISTS = (
+    "actions", "pipelines", "parsers", "deparsers", "calculations", "register_arrays",
+    "counter_arrays", "meter_arrays", "extern_instances", "parse_vsets", "checksums",
+    "field_lists", "learn_lists", "header_types", "headers",
+)  # fmt: skip
+_REQUIRED = ("actions", "pipelines", "parsers", "deparsers")
+_SIZED = {
+    "register_arrays": ("size", "bitwidth"),
+    "counter_arrays": ("size",),
+    "meter_arrays": ("size",),
+}
+
+
+def _positive_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+
+def check_top_level(j: Json) -> None:
+    """The shape of the top-level arrays, before any code is generated: each a
+    list of objects (the required ones not null), sizes and widths ints > 0."""
+    for key in _LISTS:
+        v = j.get(key)
+        if v is None and key not in _REQUIRED:
+            continue
+        if v is not None and not isinstance(v, list):
+            raise JsonError(key, f"expected a list, got {type(v).__name__}")
+        if v is None and key in j:
+            raise JsonError(key, "expected a list, got null")
+        for i, item in enumerate(v or []):
+            if not isinstance(item, dict):
+                raise JsonError(f"{key}[{i}]", f"expected an object, got {type(item).__name__}")
+            for attr in _SIZED.get(key, ()):
+                if item.get("is_direct") and attr == "size":
+                    continue  # a direct counter/meter is sized by its table
+                if not _positive_int(item.get(attr)):
+                    raise JsonError(
+                        f"{key}[{i}].{attr}", f"expected an integer > 0, got {item.get(attr)!r}"
+                    )
