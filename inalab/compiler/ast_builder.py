@@ -391,9 +391,12 @@ class AstBuilder(Transformer[Token, A.Program]):
         stmts = tuple(x for x in rest[1:] if isinstance(x, A.Stmt))
         return A.ParserState(rest[0], stmts, trans, annotations=annos, **self._loc(meta))
 
-    @v_args(meta=True)
-    def parser_decl(self, meta: Any, c: list[Any]) -> A.ParserDecl:
-        annos, rest = self._split(c)
+    @staticmethod
+    def _block_head(
+        rest: list[Any],
+    ) -> tuple[str, tuple[str, ...], Any, tuple[A.Param, ...], int]:
+        """A parser or control declaration's name, type parameters, apply
+        parameters and constructor parameters, and where its body starts."""
         name = rest[0]
         i = 1
         tps: tuple[str, ...] = ()
@@ -406,6 +409,12 @@ class AstBuilder(Transformer[Token, A.Program]):
         if i < len(rest) and isinstance(rest[i], tuple):
             ctor = rest[i]
             i += 1
+        return name, tps, params, ctor, i
+
+    @v_args(meta=True)
+    def parser_decl(self, meta: Any, c: list[Any]) -> A.ParserDecl:
+        annos, rest = self._split(c)
+        name, tps, params, ctor, i = self._block_head(rest)
         body = rest[i:]
         locals_ = tuple(x for x in body if not isinstance(x, A.ParserState))
         states = tuple(x for x in body if isinstance(x, A.ParserState))
@@ -417,18 +426,7 @@ class AstBuilder(Transformer[Token, A.Program]):
     @v_args(meta=True)
     def control_decl(self, meta: Any, c: list[Any]) -> A.ControlDecl:
         annos, rest = self._split(c)
-        name = rest[0]
-        i = 1
-        tps: tuple[str, ...] = ()
-        if isinstance(rest[i], tuple) and rest[i] and isinstance(rest[i][0], str):
-            tps = rest[i]
-            i += 1
-        params = rest[i]
-        i += 1
-        ctor: tuple[A.Param, ...] = ()
-        if isinstance(rest[i], tuple):
-            ctor = rest[i]
-            i += 1
+        name, tps, params, ctor, i = self._block_head(rest)
         body = rest[-1]
         return A.ControlDecl(
             name, tps, params, ctor, tuple(rest[i:-1]), body, annotations=annos, **self._loc(meta)
