@@ -4,6 +4,7 @@ fused control flow of a pipeline (see :func:`gen_flow`)."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,6 +251,15 @@ def gen_flow(src: Source, prefix: str, init: str, nodes: dict[str, FlowNode]) ->
         else:
             emit(node.next, depth + 1)
 
+    emit_functions(src, funcs, queue, emit)
+    return funcs
+
+
+def emit_functions(
+    src: Source, funcs: dict[str, str], queue: list[str], emit: Callable[[str, int], None]
+) -> None:
+    """Write ``def funcs[n](p):`` with ``emit(n, 0)`` as its body for each node ``n``
+    of ``queue``, once each, in order; ``emit`` may append nodes to ``queue``."""
     done: set[str] = set()
     while queue:
         n = queue.pop(0)
@@ -261,7 +271,6 @@ def gen_flow(src: Source, prefix: str, init: str, nodes: dict[str, FlowNode]) ->
         src.add("F = p.F; V = p.V; d = ()")
         emit(n, 0)
         src.dedent()
-    return funcs
 
 
 MAX_INLINE = 24  # lines of an action body inlined into the fused flow

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from inalab.switch.actions import ActionCompiler
-from inalab.switch.codegen import Source
+from inalab.switch.codegen import Source, emit_functions
 from inalab.switch.errors import JsonError, at_path
 from inalab.switch.expressions import ExprCompiler
 from inalab.switch.program import HeaderInfo, Layout
@@ -241,17 +241,7 @@ class ParserCompiler:
             _emit_transitions(src, key, trans, enter)
 
         queue = list(funcs)
-        done: set[str] = set()
-        while queue:
-            s = queue.pop(0)
-            if s in done:
-                continue
-            done.add(s)
-            src.add(f"def {funcs[s]}(p):")
-            src.indent()
-            src.add("F = p.F; V = p.V; d = ()")
-            emit(s, 0)
-            src.dedent()
+        emit_functions(src, funcs, queue, emit)
         return funcs[init]
 
     def parser_op(self, src: Source, op: dict[str, Any], path: str) -> None:
