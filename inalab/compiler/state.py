@@ -10,7 +10,7 @@ from .errors import CompileError, UnsupportedError
 from .exprs import ExprLowering, Scope, Val
 from .externs import ExternObjects, instantiate
 from .instances import Instances
-from .typesys import Env, ExternT, StructLikeT, type_name
+from .typesys import Env, ExternT, StructLikeT, extern_fits, type_name
 
 Json = dict[str, Any]
 Setter = Callable[[str | None], None]
@@ -119,12 +119,7 @@ class LoweringState:
                 # the block uses that object, under its own name (p4c passes it through)
                 v = self.ex.lower(arg, outer)
                 vt = v.type
-                if (
-                    v.kind != "extern"
-                    or not isinstance(vt, ExternT)
-                    or vt.name != t.name
-                    or (t.args and vt.args and vt.args != t.args)
-                ):
+                if v.kind != "extern" or not extern_fits(vt, t):
                     raise CompileError(
                         f"constructor parameter {p.name} of {d.name} needs a {type_name(t)}",
                         arg.loc,

@@ -20,6 +20,7 @@ from .typesys import (
     Type,
     VarbitT,
     VoidT,
+    extern_fits,
     type_name,
     width_of,
 )
@@ -167,12 +168,7 @@ class StatementLowering(LoweringState):
             )
         v = self.ex.lower(a, scope)
         vt = v.type
-        if (
-            v.kind != "extern"
-            or not isinstance(vt, ExternT)
-            or vt.name != t.name
-            or (t.args and vt.args and vt.args != t.args)
-        ):
+        if v.kind != "extern" or not extern_fits(vt, t):
             raise CompileError(
                 f"{fd.name}: argument for parameter {p.name} must be a {_extern_name(t)}, "
                 f"not {_extern_name(vt)}",

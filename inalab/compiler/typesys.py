@@ -129,6 +129,16 @@ def width_of(t: Type) -> int:
     )
 
 
+def extern_fits(arg: Type, param: ExternT) -> bool:
+    """Whether an extern object of type ``arg`` binds to a parameter of extern type
+    ``param``: the same extern, with the same type arguments where both give them."""
+    return (
+        isinstance(arg, ExternT)
+        and arg.name == param.name
+        and not (param.args and arg.args and arg.args != param.args)
+    )
+
+
 def type_name(t: Type) -> str:
     if isinstance(t, BitT):
         return f"{'int' if t.signed else 'bit'}<{t.width}>"
