@@ -20,12 +20,13 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from bytecodes import bytecodes_per_call  # noqa: E402  (bench/, beside this file)
 
 from inalab.protocol.constants import JobMode  # noqa: E402
 from tests.dataplane.harness import Rig  # noqa: E402
@@ -76,28 +77,13 @@ def count_bytecodes(
     rig: Rig, frames: list[tuple[int, bytes]], want: int, sent: Callable[[], int]
 ) -> float:
     """Python bytecode instructions the switch executes per contribution (the whole
-    receive path, result copies included): a measure of the pipeline's work that the
-    load of a shared machine does not move."""
-    count = 0
-
-    def tracer(frame: FrameType, event: str, _arg: object) -> Callable[..., object]:
-        nonlocal count
-        frame.f_trace_opcodes = True
-        if event == "opcode":
-            count += 1
-        return tracer
-
-    for port, data in frames:
-        sys.settrace(tracer)
-        try:
-            rig.sw.receive(port, data)
-        finally:
-            sys.settrace(None)
+    receive path, result copies included)."""
+    per = bytecodes_per_call(rig.sw.receive, frames)
     rig.sw.wait_idle(120.0)
     rig.close()
     if sent() != want:
         raise SystemExit(f"expected {want} result copies, got {sent()}")
-    return count / len(frames)
+    return per
 
 
 def main() -> int:

@@ -14,12 +14,12 @@ import random
 import struct
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 
 # the checkout this file is in, not whichever inalab is installed (as bench_dataplane)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bytecodes import bytecodes_per_call
 
 from inalab.compiler import compile_source
 from inalab.switch.control import ActionCall, LpmKey
@@ -81,27 +81,6 @@ def frame(dst: int) -> bytes:
     return eth + ip + bytes(26)
 
 
-def count_bytecodes(recv: Callable[[int, bytes], None], frames: list[bytes]) -> float:
-    """Python bytecode instructions per packet of ``Switch.receive``: the switch's
-    work, which the load of a shared machine does not move."""
-    count = 0
-
-    def tracer(frame: FrameType, event: str, _arg: object) -> Callable[..., object]:
-        nonlocal count
-        frame.f_trace_opcodes = True
-        if event == "opcode":
-            count += 1
-        return tracer
-
-    for f in frames:
-        sys.settrace(tracer)
-        try:
-            recv(0, f)
-        finally:
-            sys.settrace(None)
-    return count / len(frames)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--packets", type=int, default=100_000)
@@ -140,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(min(n, 2000)):  # warm up
         recv(0, frames[i % nf])
     if args.bytecodes:
-        per = count_bytecodes(recv, frames[: min(n, 2000)])
+        per = bytecodes_per_call(recv, [(0, f) for f in frames[: min(n, 2000)]])
         print(f"bench_engine: {per:.0f} bytecodes/packet (L3 LPM + TTL + IPv4 checksum)")
         return 0
     t0 = time.perf_counter()
