@@ -24,7 +24,7 @@ from typing import Any
 from inalab.protocol.constants import JobMode
 from inalab.scenarios.common import Outcome, RunOptions, nonnegative_int, positive_int
 from inalab.scenarios.errors import ScenarioError
-from inalab.scenarios.jobs import JobResult, JobSpec, RunningJob, start_ps, stop_ps
+from inalab.scenarios.jobs import JobResult, JobSpec, run_jobs, start_ps, stop_ps
 from inalab.scenarios.results import Progress, plot
 from inalab.scenarios.testbed import Testbed
 from inalab.scenarios.topos import make_topology, ps_name, worker_names
@@ -115,15 +115,9 @@ def _best_effort(
             via="switch", slots=args.slots,
         ))  # fmt: skip
     server = start_ps(tb.net, ps, [(s.job_id, s.n) for s in specs])
-    running = [RunningJob(tb.net, s, tb.workdir, own_ps=False) for s in specs]
-    counters: dict[str, Any] | None = None
     try:
-        for r in running:
-            r.start()
-        results = [r.wait() for r in running]
+        results = run_jobs(tb.net, specs, tb.workdir)
     finally:
-        for r in running:
-            r.kill()
         counters = stop_ps(server)
     return _row("best-effort", args.be_cells, results, counters)
 
@@ -161,14 +155,9 @@ def run(opts: RunOptions, args: argparse.Namespace) -> Outcome:
                 ))  # fmt: skip
             ps_jobs = [(s.job_id, s.n) for s in specs if s.via == "ps"]
             server = start_ps(tb.net, ps, ps_jobs) if ps_jobs else None
-            running = [RunningJob(tb.net, s, tb.workdir, own_ps=False) for s in specs]
             try:
-                for r in running:
-                    r.start()
-                results = [r.wait() for r in running]
+                results = run_jobs(tb.net, specs, tb.workdir)
             finally:
-                for r in running:
-                    r.kill()
                 if server is not None:
                     stop_ps(server)
             rows.append(_row("dedicated", budget, results, None))

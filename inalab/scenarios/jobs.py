@@ -411,3 +411,16 @@ def run_job(net: Any, spec: JobSpec, workdir: Path) -> JobResult:
         return job.wait()
     finally:
         job.kill()
+
+
+def run_jobs(net: Any, specs: list[JobSpec], workdir: Path) -> list[JobResult]:
+    """Start jobs together, wait for all of them and check each. Their PS jobs go to
+    a PS the caller started (``start_ps``) and stops."""
+    running = [RunningJob(net, s, workdir, own_ps=False) for s in specs]
+    try:
+        for r in running:
+            r.start()
+        return [r.wait() for r in running]
+    finally:
+        for r in running:
+            r.kill()
